@@ -1,0 +1,50 @@
+import * as path from 'path';
+import { App } from 'cdktf';
+import { buildHandlerBundle } from './build/handler-bundle';
+import { EnvironmentConfig, TIERS } from './config/environment-config';
+import { loadEnvironment } from './config/load-environment';
+import { GreetingStack } from './stacks/greeting-stack';
+
+export interface GreetingAppOptions {
+  /** Name of the environment file under `environments/`. */
+  readonly environmentName: string;
+  /** Folder holding `environments/`, `lambda-src/` and `state/`. */
+  readonly projectRoot: string;
+  /**
+   * Where cdktf writes the stacks.
+   * @default CDKTF_OUTDIR, as set by the cdktf CLI, else 'cdktf.out'
+   */
+  readonly outdir?: string;
+  /**
+   * Plan without an AWS account (see {@link GreetingStackProps.offlinePlan}).
+   * @default false
+   */
+  readonly offlinePlan?: boolean;
+}
+
+export interface GreetingApp {
+  readonly app: App;
+  readonly environment: EnvironmentConfig;
+  readonly stacks: readonly GreetingStack[];
+}
+
+/**
+ * The whole app: the selected environment's `standard` and `premium` stacks. Everything is
+ * validated while the stacks are built, so bad input fails before anything is written.
+ */
+export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
+  const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'));
+  const codeFile = buildHandlerBundle(options.projectRoot).file;
+  const app = new App({ outdir: options.outdir, skipValidation: false });
+  const stacks = TIERS.map((tier) => {
+    const stackDir = path.resolve(app.outdir, 'stacks', tier);
+    return new GreetingStack(app, {
+      environment,
+      tier,
+      codeFile,
+      projectRootFromStack: path.relative(stackDir, options.projectRoot).split(path.sep).join('/'),
+      offlinePlan: options.offlinePlan,
+    });
+  });
+  return { app, environment, stacks };
+}

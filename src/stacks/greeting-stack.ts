@@ -1,0 +1,111 @@
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { EnvironmentConfig, Tier } from '../config/environment-config';
+import { GreetingFunction } from '../constructs/greeting-function';
+import { LoggingRole } from '../constructs/logging-role';
+import { ProxyApi } from '../constructs/proxy-api';
+
+export interface GreetingStackProps {
+  /** The environment this stack is deployed to. */
+  readonly environment: EnvironmentConfig;
+  /** QoS tier; it is also the stack's name. */
+  readonly tier: Tier;
+  /** The handler bundled into one JavaScript file. */
+  readonly codeFile: string;
+  /**
+   * Path from the stack's working directory (`<outdir>/stacks/<stack>`) to the project root,
+   * where local state lives under `state/<environment>/`. Relative, so synthesized Terraform
+   * holds no machine path.
+   * @default '../../..' (the default `cdktf.out` output folder)
+   */
+  readonly projectRootFromStack?: string;
+  /**
+   * Configure the AWS provider to plan without AWS: dummy keys, no credential, account or
+   * metadata checks. Never for deploying.
+   * @default false
+   */
+  readonly offlinePlan?: boolean;
+}
+
+/** One QoS tier of the greeting service: logging role → function → REST API → stage. */
+export class GreetingStack extends TerraformStack {
+  public readonly greetingFunction: GreetingFunction;
+  public readonly api: ProxyApi;
+
+  constructor(scope: Construct, props: GreetingStackProps) {
+    super(scope, props.tier);
+    const { environment: env, tier } = props;
+    // Environment and tier in every name, so all six stacks can share one account.
+    const baseName = `${env.namePrefix}-${env.name}-${tier}`;
+
+    this.configureState(env, tier, props.projectRootFromStack ?? '../../..');
+    new AwsProvider(this, 'aws', {
+      region: env.region,
+      defaultTags: [{ tags: { ...env.tags, tier } }],
+      ...(props.offlinePlan ? OFFLINE_PROVIDER_SETTINGS : {}),
+    });
+    new ArchiveProvider(this, 'archive');
+
+    const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging` });
+    this.greetingFunction = new GreetingFunction(this, 'greeting-function', {
+      functionName: baseName,
+      executionRole: role,
+      codeFile: props.codeFile,
+      memorySize: env.tiers[tier].memoryMb,
+      timeout: env.timeoutSeconds,
+      greeting: env.greeting,
+      logRetentionDays: env.logRetentionDays,
+    });
+    this.api = new ProxyApi(this, 'proxy-api', {
+      apiName: `${baseName}-api`,
+      invokeRoleName: `${baseName}-apigw-invoke`,
+      functionArn: this.greetingFunction.functionArn,
+      functionInvokeArn: this.greetingFunction.invokeArn,
+      stageName: env.stageName,
+    });
+
+    new TerraformOutput(this, 'invoke_url', {
+      value: this.api.invokeUrl,
+      description: 'Base URL of the stage',
+    });
+    new TerraformOutput(this, 'hello_url', {
+      value: `${this.api.invokeUrl}/hello`,
+      description: 'The walkthrough URL: add ?name=David, or /David',
+    });
+    new TerraformOutput(this, 'function_name', {
+      value: this.greetingFunction.functionName,
+      description: 'For aws lambda invoke --function-name',
+    });
+  }
+
+  /** One state per (environment, stack): a file under state/<env>/, or an S3 object. */
+  private configureState(env: EnvironmentConfig, tier: Tier, projectRootFromStack: string): void {
+    if (env.state.type === 'local') {
+      new LocalBackend(this, {
+        path: path.posix.join(projectRootFromStack, 'state', env.name, `${tier}.tfstate`),
+      });
+      return;
+    }
+    const backend = new S3Backend(this, {
+      bucket: env.state.bucket,
+      key: `${env.state.keyPrefix}/${tier}.tfstate`,
+      region: env.state.region,
+      encrypt: true,
+    });
+    // S3-native locking; cdktf's S3Backend has no prop for it yet.
+    backend.addOverride('use_lockfile', env.state.useLockfile);
+  }
+}
+
+/** Lets `terraform plan` run with no AWS account: nothing here is ever sent to AWS. */
+const OFFLINE_PROVIDER_SETTINGS = {
+  accessKey: 'offline-plan',
+  secretKey: 'offline-plan',
+  skipCredentialsValidation: true,
+  skipRequestingAccountId: true,
+  skipMetadataApiCheck: 'true',
+  skipRegionValidation: true,
+} as const;

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError, listEnvironments, loadEnvironment, parseEnvironment } from '../../src/config/load-environment';
+import { PROJECT_ROOT, makeTempDir } from '../helpers';
+
+const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
+const parse = (raw: unknown) => parseEnvironment('test', raw, 'environments/test.json');
+
+describe('environment configuration', () => {
+  it('ships dev, staging and prod', () => {
+    expect(listEnvironments(ENVIRONMENTS)).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  it.each(['dev', 'staging', 'prod'])('loads %s with the walkthrough tiers: standard 128 MB, premium 512 MB', (name) => {
+    const env = loadEnvironment(name, ENVIRONMENTS);
+    expect(env.name).toBe(name);
+    expect(env.tiers).toEqual({ standard: { memoryMb: 128 }, premium: { memoryMb: 512 } });
+    expect(env.stageName).toBe('test');
+    expect(env.tags.environment).toBe(name);
+  });
+
+  it('fills in the defaults a file leaves out', () => {
+    expect(parse({ region: 'us-east-1' })).toEqual({
+      name: 'test',
+      region: 'us-east-1',
+      namePrefix: 'hello-world',
+      tags: {},
+      logRetentionDays: 14,
+      stageName: 'test',
+      greeting: 'Hello',
+      timeoutSeconds: 3,
+      tiers: { standard: { memoryMb: 128 }, premium: { memoryMb: 512 } },
+      state: { type: 'local' },
+    });
+  });
+
+  it('lets one tier override its memory and keeps the other default', () => {
+    expect(parse({ region: 'us-east-1', tiers: { premium: { memoryMb: 1024 } } }).tiers).toEqual({
+      standard: { memoryMb: 128 },
+      premium: { memoryMb: 1024 },
+    });
+  });
+
+  it('reads an S3 state setting, defaulting its region and locking', () => {
+    expect(parse({ region: 'eu-west-1', state: { type: 's3', bucket: 'my-state', keyPrefix: 'hello/prod' } }).state).toEqual({
+      type: 's3',
+      bucket: 'my-state',
+      keyPrefix: 'hello/prod',
+      region: 'eu-west-1',
+      useLockfile: true,
+    });
+  });
+
+  it('fails on an unknown ENVIRONMENT, listing the valid names', () => {
+    expect(() => loadEnvironment('qa', ENVIRONMENTS)).toThrow(
+      'ENVIRONMENT="qa" is not a known environment; set ENVIRONMENT to one of: dev, prod, staging (or add environments/qa.json)',
+    );
+  });
+
+  it('fails on a malformed environment file, naming the file and the fix', () => {
+    const dir = makeTempDir('env-');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{ "region": "eu-central-1", }');
+    expect(() => loadEnvironment('broken', dir)).toThrow(ConfigError);
+    expect(() => loadEnvironment('broken', dir)).toThrow(/^environments\/broken\.json is not valid JSON \(.+\); fix its syntax$/);
+  });
+
+  it('fails on a file that is not an object', () => {
+    expect(() => parse([1, 2])).toThrow('environments/test.json must hold a JSON object, got [1,2]; see environments/dev.json');
+  });
+
+  it.each([
+    [{ tiers: { premium: { memoryMb: 64 } } }, 'tiers.premium.memoryMb: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
+    [{ tiers: { standard: { memoryMb: 20000 } } }, 'tiers.standard.memoryMb: 20000 is not a Lambda memory size'],
+    [{ tiers: { standard: { memoryMb: '128' } } }, 'tiers.standard.memoryMb: "128" is not a Lambda memory size'],
+    [{ logRetentionDays: 45 }, 'logRetentionDays: 45 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30'],
+    [{ greeting: '' }, 'greeting: "" is not a usable greeting; use 1 to 64 printable characters, such as "Hello" or "Bonjour"'],
+    [{ greeting: '   ' }, 'greeting: "   " is not a usable greeting'],
+    [{ timeoutSeconds: 30 }, 'timeoutSeconds: 30 is not a usable timeout; use whole seconds from 1 to 28'],
+    [{ region: 'Frankfurt' }, 'region: "Frankfurt" is not an AWS region; use a region code such as "eu-central-1"'],
+    [{ namePrefix: 'Hello World' }, 'namePrefix: "Hello World" is not a usable name prefix'],
+    [{ stageName: 'te st' }, 'stageName: "te st" is not a stage name'],
+    [{ tags: { team: 7 } }, 'tags.team: 7 is not a tag value; use a string of at most 256 characters'],
+    [{ tiers: { gold: { memoryMb: 2048 } } }, 'tiers.gold: unknown tier; use standard or premium'],
+    [{ memory: 512 }, 'memory: unknown field; use one of region, namePrefix'],
+    [{ state: { type: 'gcs' } }, 'state: {"type":"gcs"} is not a state setting; use {"type": "local"} or {"type": "s3"'],
+    [{ state: { type: 's3', keyPrefix: 'k' } }, 'state.bucket: missing is not an S3 bucket name'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: '/k/' } }, 'state.keyPrefix: "/k/" is not a key prefix'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', useLockfile: 'yes' } }, 'state.useLockfile: "yes" is not true or false'],
+  ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
+    expect(() => parse({ region: 'eu-central-1', ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+  });
+
+  it('reports every problem of a file at once', () => {
+    expect(() => parse({ region: 'x', greeting: '', logRetentionDays: 2 })).toThrow(
+      /region: "x".*\n.*logRetentionDays: 2.*\n.*greeting: ""/,
+    );
+  });
+});

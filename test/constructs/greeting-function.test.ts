@@ -1,0 +1,87 @@
+import { Testing } from 'cdktf';
+import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { Construct } from 'constructs';
+import { GreetingFunction, GreetingFunctionProps } from '../../src/constructs/greeting-function';
+import { LoggingRole } from '../../src/constructs/logging-role';
+import { FIXTURE_HANDLER, onlyResource, parse } from '../helpers';
+
+function synthFunction(props: Partial<GreetingFunctionProps> = {}): string {
+  return Testing.synthScope((scope: Construct) => {
+    const role = new LoggingRole(scope, 'role', { roleName: 'hello-logging' });
+    new GreetingFunction(scope, 'greeting', {
+      functionName: 'HelloWorld',
+      executionRole: role,
+      codeFile: FIXTURE_HANDLER,
+      ...props,
+    });
+  });
+}
+
+describe('GreetingFunction', () => {
+  it('runs the walkthrough handler on a supported Node.js runtime with its defaults', () => {
+    expect(synthFunction()).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: 'HelloWorld',
+      handler: 'index.helloworld',
+      runtime: 'nodejs22.x',
+      memory_size: 128,
+      timeout: 3,
+      environment: { variables: { GREETING: 'Hello' } },
+    });
+  });
+
+  it('takes memory, timeout, greeting and runtime from its props', () => {
+    expect(
+      synthFunction({ memorySize: 512, timeout: 10, greeting: 'Bonjour', runtime: 'nodejs20.x' }),
+    ).toHaveResourceWithProperties(LambdaFunction, {
+      memory_size: 512,
+      timeout: 10,
+      runtime: 'nodejs20.x',
+      environment: { variables: { GREETING: 'Bonjour' } },
+    });
+  });
+
+  it('packages the code with archive_file, with a fixed file mode and relative paths', () => {
+    const tf = parse(synthFunction());
+    const archive = Object.values(tf.data.archive_file)[0] as any;
+    expect(archive.type).toBe('zip');
+    expect(archive.output_file_mode).toBe('0644');
+    expect(archive.source_file).toMatch(/^assets\/greeting_code_[0-9A-F]+\/[0-9A-F]{32}\/index\.js$/);
+    expect(archive.output_path).toMatch(/^assets\/greeting_code_[0-9A-F]+\/function\.zip$/);
+    expect(synthFunction()).toHaveDataSource(DataArchiveFile);
+  });
+
+  it('takes source_code_hash and filename from the archive, so new code updates the function in place', () => {
+    const fn = onlyResource(parse(synthFunction()), 'aws_lambda_function');
+    expect(fn.source_code_hash).toMatch(/^\$\{data\.archive_file\.greeting_package_[0-9A-F]+\.output_base64sha256\}$/);
+    expect(fn.filename).toMatch(/^\$\{data\.archive_file\.greeting_package_[0-9A-F]+\.output_path\}$/);
+  });
+
+  it('creates its log group with retention before the function, and waits for its log permissions', () => {
+    const synthesized = synthFunction({ logRetentionDays: 30 });
+    expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: '/aws/lambda/HelloWorld',
+      retention_in_days: 30,
+    });
+    const fn = onlyResource(parse(synthesized), 'aws_lambda_function');
+    expect(fn.depends_on).toEqual([
+      expect.stringMatching(/^aws_cloudwatch_log_group\.greeting_logs_/),
+      expect.stringMatching(/^aws_iam_role_policy_attachment\.role_basic-execution_/),
+    ]);
+    expect(fn.role).toMatch(/^\$\{aws_iam_role\.role_/);
+  });
+
+  it.each([
+    [{ memorySize: 64 }, 'GreetingFunction memorySize: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
+    [{ memorySize: 10241 }, 'GreetingFunction memorySize: 10241 is not a Lambda memory size'],
+    [{ timeout: 29 }, 'GreetingFunction timeout: 29 is not a usable timeout; use whole seconds from 1 to 28'],
+    [{ greeting: '' }, 'GreetingFunction greeting: "" is not a usable greeting; use 1 to 64 printable characters'],
+    [{ logRetentionDays: 10 }, 'GreetingFunction logRetentionDays: 10 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5'],
+    [{ runtime: 'nodejs16.x' as never }, 'GreetingFunction runtime: "nodejs16.x" is not supported; use one of nodejs20.x, nodejs22.x'],
+    [{ handler: 'main.handler' }, 'GreetingFunction handler: "main.handler" does not name the packaged file index.js; use "index.<export>"'],
+    [{ functionName: 'Hello World' }, 'GreetingFunction functionName: "Hello World" is not a usable name'],
+  ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {
+    expect(() => synthFunction(props)).toThrow(message);
+  });
+});

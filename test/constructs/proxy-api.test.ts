@@ -1,0 +1,110 @@
+import { Testing } from 'cdktf';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { ProxyApi, ProxyApiProps } from '../../src/constructs/proxy-api';
+import { onlyResource, parse } from '../helpers';
+
+const FUNCTION_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:HelloWorld';
+const INVOKE_ARN = `arn:aws:apigateway:eu-central-1:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`;
+
+function synthApi(props: Partial<ProxyApiProps> = {}): string {
+  return Testing.synthScope((scope) => {
+    new ProxyApi(scope, 'api', {
+      apiName: 'Hello World Api',
+      invokeRoleName: 'hello-world-api-gateway-role',
+      functionArn: FUNCTION_ARN,
+      functionInvokeArn: INVOKE_ARN,
+      ...props,
+    });
+  });
+}
+
+describe('ProxyApi', () => {
+  it('routes {proxy+} under the root to the function', () => {
+    expect(synthApi()).toHaveResourceWithProperties(ApiGatewayResource, { path_part: '{proxy+}' });
+  });
+
+  it('accepts ANY method without authorization on the root and on {proxy+}', () => {
+    const methods = Object.values(parse(synthApi()).resource.aws_api_gateway_method) as any[];
+    expect(methods).toHaveLength(2);
+    for (const method of methods) {
+      expect(method).toMatchObject({ http_method: 'ANY', authorization: 'NONE' });
+    }
+    expect(methods.map((m) => m.resource_id).sort()).toEqual([
+      expect.stringMatching(/aws_api_gateway_resource\.api_proxy_.*\.id/),
+      expect.stringMatching(/aws_api_gateway_rest_api\.api_.*\.root_resource_id/),
+    ].sort());
+    expect(synthApi()).toHaveResource(ApiGatewayMethod);
+  });
+
+  it('integrates with AWS_PROXY over POST to the invoke ARN, as the gateway role', () => {
+    const tf = parse(synthApi());
+    const integrations = Object.values(tf.resource.aws_api_gateway_integration) as any[];
+    expect(integrations).toHaveLength(2);
+    for (const integration of integrations) {
+      expect(integration).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST', uri: INVOKE_ARN });
+      expect(integration.credentials).toMatch(/^\$\{aws_iam_role\.api_invoke-role_[0-9A-F]+\.arn\}$/);
+    }
+    expect(synthApi()).toHaveResourceWithProperties(ApiGatewayIntegration, { type: 'AWS_PROXY' });
+  });
+
+  it('lets only apigateway.amazonaws.com assume the invoke role', () => {
+    const role = onlyResource(parse(synthApi()), 'aws_iam_role');
+    expect(role.name).toBe('hello-world-api-gateway-role');
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+
+  it('grants API Gateway invoke on this function only', () => {
+    const policy = onlyResource(parse(synthApi()), 'aws_iam_role_policy');
+    expect(policy.policy).toBe(
+      `\${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "lambda:InvokeFunction", "Resource" = "${FUNCTION_ARN}"}]})}`,
+    );
+    expect(policy.policy).not.toContain('*');
+  });
+
+  it('deploys to the walkthrough stage "test" through a separate stage resource', () => {
+    const tf = parse(synthApi());
+    expect(synthApi()).toHaveResourceWithProperties(ApiGatewayStage, { stage_name: 'test' });
+    const deployment = onlyResource(tf, 'aws_api_gateway_deployment');
+    expect(deployment.stage_name).toBeUndefined();
+    expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
+  });
+
+  it('replaces the deployment when a route or integration changes', () => {
+    const deployment = onlyResource(parse(synthApi()), 'aws_api_gateway_deployment');
+    const trigger: string = deployment.triggers.redeployment;
+    expect(trigger).toMatch(/^\$\{sha1\(jsonencode\(\[/);
+    expect(trigger).toContain('aws_api_gateway_resource.api_proxy_');
+    expect(trigger.match(/aws_api_gateway_integration\.[^.]+\.uri/g)).toHaveLength(2);
+    expect(trigger.match(/aws_api_gateway_method\.[^.]+\.id/g)).toHaveLength(2);
+  });
+
+  it('takes the stage name from its props and exposes the invoke URL', () => {
+    let api: ProxyApi | undefined;
+    const tf = parse(
+      Testing.synthScope((scope) => {
+        api = new ProxyApi(scope, 'api', {
+          apiName: 'a',
+          invokeRoleName: 'r',
+          functionArn: FUNCTION_ARN,
+          functionInvokeArn: INVOKE_ARN,
+          stageName: 'v1',
+        });
+      }),
+    );
+    expect(onlyResource(tf, 'aws_api_gateway_stage').stage_name).toBe('v1');
+    expect(api?.invokeUrl).toMatch(/^\$\{TfToken\[TOKEN\.\d+\]\}$/);
+  });
+
+  it.each([
+    [{ stageName: 'my stage' }, 'ProxyApi stageName: "my stage" is not a stage name; use letters, digits, "-" or "_"'],
+    [{ apiName: ' ' }, 'ProxyApi apiName: " " is not a usable API name; use 1 to 1024 characters'],
+    [{ invokeRoleName: 'x'.repeat(65) }, `ProxyApi invokeRoleName: "${'x'.repeat(65)}" is not a usable name`],
+  ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {
+    expect(() => synthApi(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,24 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
+/** API Gateway sample events and the answers expected to them (from the project's shared material). */
+export const EVENTS_DIR = path.join(__dirname, 'fixtures', 'events');
+
+/** The Terraform JSON of a synthesized scope, parsed. */
+export function parse(synthesized: string): any {
+  return JSON.parse(synthesized);
+}
+
+/** The only resource of a type in parsed Terraform JSON; fails when there are none or several. */
+export function onlyResource(tf: any, type: string): any {
+  const resources = Object.values(tf.resource?.[type] ?? {});
+  if (resources.length !== 1) throw new Error(`expected one ${type}, found ${resources.length}`);
+  return resources[0];
+}
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

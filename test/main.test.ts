@@ -1,0 +1,98 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PROJECT_ROOT, makeTempDir } from './helpers';
+
+/** A checkout of the app's sources in a folder of its own, sharing this one's node_modules. */
+function checkout(): string {
+  const dir = makeTempDir('checkout-');
+  for (const entry of ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'src', 'lambda-src', 'environments']) {
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+/** Runs the app as `cdktf synth` does (its command from cdktf.json, CDKTF_OUTDIR set). */
+function synth(dir: string, environment?: string) {
+  const outdir = path.join(dir, 'cdktf.out');
+  const { app } = JSON.parse(fs.readFileSync(path.join(dir, 'cdktf.json'), 'utf8'));
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
+  delete env.ENVIRONMENT;
+  if (environment !== undefined) env.ENVIRONMENT = environment;
+  const result = spawnSync(app, { cwd: dir, env, shell: true, encoding: 'utf8' });
+  const stacksDir = path.join(outdir, 'stacks');
+  const stacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];
+  const stackJson = (name: string) => fs.readFileSync(path.join(stacksDir, name, 'cdk.tf.json'), 'utf8');
+  return { ...result, stacks, stackJson };
+}
+
+describe('the cdktf app (main.ts)', () => {
+  const dir = checkout();
+
+  it('writes exactly the stacks standard and premium for the default environment, dev', () => {
+    const result = synth(dir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stacks).toEqual(['premium', 'standard']);
+    expect(JSON.parse(result.stackJson('standard')).resource.aws_lambda_function['greeting-function_1D50C93D']).toMatchObject({
+      function_name: 'hello-world-dev-standard',
+      memory_size: 128,
+    });
+    expect(JSON.parse(result.stackJson('premium')).resource.aws_lambda_function['greeting-function_1D50C93D']).toMatchObject({
+      function_name: 'hello-world-dev-premium',
+      memory_size: 512,
+    });
+  });
+
+  it.each(['staging', 'prod'])('names the %s stacks after their environment', (environment) => {
+    const result = synth(checkout(), environment);
+    expect(result.status).toBe(0);
+    expect(result.stacks).toEqual(['premium', 'standard']);
+    const standard = JSON.parse(result.stackJson('standard'));
+    expect(Object.values(standard.resource.aws_lambda_function)).toEqual([
+      expect.objectContaining({ function_name: `hello-world-${environment}-standard` }),
+    ]);
+    expect(standard.terraform.backend.local.path).toBe(`../../../state/${environment}/standard.tfstate`);
+  });
+
+  it('gives byte-identical Terraform when synthesized twice, in two different checkout folders', () => {
+    const other = checkout();
+    const first = synth(dir);
+    const second = synth(other);
+    for (const stack of ['standard', 'premium']) {
+      expect(second.stackJson(stack)).toBe(first.stackJson(stack));
+    }
+  });
+
+  it('leaves no absolute machine path in the synthesized Terraform', () => {
+    const result = synth(dir);
+    for (const stack of result.stacks) {
+      const json = result.stackJson(stack);
+      expect(json).not.toContain(dir);
+      expect(json).not.toContain(PROJECT_ROOT);
+      // No string starts with a root folder (the log group name "/aws/lambda/..." is not a path).
+      expect(json.match(/"\/(?!aws\/)[A-Za-z0-9._-]+\//g)).toBeNull();
+    }
+  });
+
+  it('fails on an unknown ENVIRONMENT with the valid names, a non-zero exit and no stacks written', () => {
+    const fresh = checkout();
+    const result = synth(fresh, 'qa');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('ENVIRONMENT="qa" is not a known environment; set ENVIRONMENT to one of: dev, prod, staging');
+    expect(result.stacks).toEqual([]);
+  });
+
+  it('fails on an invalid environment file at synth, naming the field, the value and the fix, with no stacks written', () => {
+    const fresh = checkout();
+    const file = path.join(fresh, 'environments', 'dev.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.tiers.premium.memoryMb = 64;
+    fs.writeFileSync(file, JSON.stringify(config));
+    const result = synth(fresh, 'dev');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('tiers.premium.memoryMb: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240');
+    expect(result.stacks).toEqual([]);
+  });
+});

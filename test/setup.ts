@@ -1,0 +1,5 @@
+// Registers cdktf's matchers (toHaveResourceWithProperties, ...) and, for tsc, their types.
+import 'cdktf/lib/testing/adapters/jest';
+import { Testing } from 'cdktf';
+
+Testing.setupJest();
