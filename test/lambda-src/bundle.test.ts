@@ -1,0 +1,34 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { builtinModules } from 'module';
+import { buildHandlerBundle } from '../../src/build/handler-bundle';
+import { EVENTS_DIR, PROJECT_ROOT } from '../helpers';
+
+describe('the handler bundle the function ships', () => {
+  const bundle = buildHandlerBundle(PROJECT_ROOT);
+  const source = fs.readFileSync(bundle.file, 'utf8');
+
+  it('is one file that requires nothing outside Node.js', () => {
+    const required = [...source.matchAll(/require\(["']([^"']+)["']\)/g)].map((match) => match[1]);
+    for (const name of required) {
+      expect(builtinModules).toContain(name.replace(/^node:/, ''));
+    }
+  });
+
+  it('holds no path of the machine that built it', () => {
+    expect(source).not.toContain(PROJECT_ROOT);
+  });
+
+  it('answers every sample event as expected', async () => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    delete process.env.GREETING;
+    const { helloworld } = require(bundle.file);
+    const expected: Record<string, string> = JSON.parse(fs.readFileSync(path.join(EVENTS_DIR, 'expected.json'), 'utf8'));
+    for (const [file, answer] of Object.entries(expected)) {
+      const result = await helloworld(JSON.parse(fs.readFileSync(path.join(EVENTS_DIR, file), 'utf8')), { awsRequestId: 'r' });
+      const text = typeof result === 'string' ? result : `${result.statusCode} ${result.body}`;
+      expect([file, text.slice(0, answer.length)]).toEqual([file, answer]);
+    }
+    jest.restoreAllMocks();
+  });
+});

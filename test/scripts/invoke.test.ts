@@ -1,0 +1,71 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseInvokeArgs } from '../../scripts/invoke';
+import { EVENTS_DIR, PROJECT_ROOT, makeTempDir } from '../helpers';
+
+const REPORT = /^REPORT Duration: \d+\.\d{2} ms Billed Duration: \d+ ms Memory Size: (\d+) MB Max Memory Used: \d+ MB$/m;
+
+function npmInvoke(...args: string[]) {
+  const env = { ...process.env };
+  delete env.GREETING;
+  return spawnSync('npm', ['run', '--silent', 'invoke', '--', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
+}
+
+describe('npm run invoke', () => {
+  it('prints the walkthrough results: "Hello world", "Hello David", "Bonjour David"', () => {
+    const david = path.join(EVENTS_DIR, 'direct-hello-david.json');
+    const noPayload = npmInvoke();
+    expect(noPayload.stdout).toBe('"Hello world"\n');
+    expect(npmInvoke('--payload', david).stdout).toBe('"Hello David"\n');
+    const bonjour = npmInvoke('--payload', david, '--env', 'GREETING=Bonjour');
+    expect(bonjour.stdout).toBe('"Bonjour David"\n');
+    expect(bonjour.status).toBe(0);
+  });
+
+  it('writes the function log and a REPORT line to stderr, with the memory size asked for', () => {
+    const result = npmInvoke('--payload', path.join(EVENTS_DIR, 'direct-hello-david.json'), '--memory', '512');
+    expect(result.stderr).toMatch(REPORT);
+    expect(REPORT.exec(result.stderr)?.[1]).toBe('512');
+    expect(result.stderr).toMatch(/^\{"requestId":"[0-9a-f-]+","kind":"direct","nameLength":5\}$/m);
+  });
+
+  it('prints the proxy reply for an API Gateway event', () => {
+    const result = npmInvoke('--payload', path.join(EVENTS_DIR, 'rest-get-hello-name.json'));
+    expect(JSON.parse(result.stdout)).toMatchObject({ statusCode: 200, body: 'Hello David' });
+  });
+
+  it("fails with the function's error, as Lambda reports it, on a bad payload", () => {
+    const file = path.join(makeTempDir('payload-'), 'bad.json');
+    fs.writeFileSync(file, '{"name": 5}');
+    const result = npmInvoke('--payload', file);
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ errorType: 'BadRequestError', errorMessage: 'name must be a string, got number' });
+  });
+});
+
+describe('invoke arguments', () => {
+  it('reads a payload, variables and memory', () => {
+    expect(parseInvokeArgs(['--env', 'GREETING=Bonjour', '--env', 'A=b=c', '--memory', '256'])).toEqual({
+      payload: {},
+      environment: { GREETING: 'Bonjour', A: 'b=c' },
+      memoryMb: 256,
+    });
+  });
+
+  it.each([
+    [['--name', 'David'], 'unknown option "--name"; usage: npm run invoke --'],
+    [['--payload'], '--payload needs a value'],
+    [['--payload', 'missing.json'], '--payload missing.json: no such file; give the path of a JSON event'],
+    [['--env', 'GREETING'], '--env "GREETING": not NAME=VALUE; write it like --env GREETING=Bonjour'],
+    [['--memory', '100'], '--memory 100: 100 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
+  ])('fails on %j naming the option, the value and the fix', (args, message) => {
+    expect(() => parseInvokeArgs(args)).toThrow(message);
+  });
+
+  it('fails on a payload that is not JSON', () => {
+    const file = path.join(makeTempDir('payload-'), 'bad.json');
+    fs.writeFileSync(file, '{"name": ');
+    expect(() => parseInvokeArgs(['--payload', file])).toThrow(/--payload .*bad\.json: not valid JSON \(.+\); fix the file/);
+  });
+});
