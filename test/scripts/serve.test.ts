@@ -104,7 +104,7 @@ describe('toProxyEvent', () => {
 
 describe('npm start', () => {
   it('says which URL to open, answers on it, and stops cleanly on Ctrl-C', async () => {
-    const child = spawn('node', ['--require', 'ts-node/register/transpile-only', 'scripts/serve.ts'], {
+    const child = spawn('node', ['--require', 'esbuild-register', 'scripts/serve.ts'], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, PORT: '0', ENVIRONMENT: 'dev', GREETING: 'Bonjour' },
     });

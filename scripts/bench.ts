@@ -1,0 +1,135 @@
+/**
+ * `npm run bench [-- synth|handler ...] [-- --runs N]`: prints figures, judges nothing in CI.
+ *
+ * - synth: `cdktf synth` of this app (both stacks) against `cdktf synth` of an app with two
+ *   empty stacks run the same way, in turns; the median of the pairwise wall-time ratios and
+ *   the peak memory of the largest process.
+ * - handler: the bundle's cold load time, per-invocation p50/p99 over 100,000 in-process
+ *   calls, and the size of the function's zip.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildHandlerBundle } from '../src/build/handler-bundle';
+import { zipSingleFile } from './lib/function-zip';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
+const TIME = '/usr/bin/time';
+
+export interface Run {
+  readonly wallSeconds: number;
+  /** Peak resident memory of the largest single process, when /usr/bin/time is there to say. */
+  readonly peakMb?: number;
+  readonly status: number | null;
+}
+
+/** Runs a shell command and measures it from outside, as a whole process tree. */
+export function measure(command: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Run {
+  const hasTime = fs.existsSync(TIME);
+  const started = process.hrtime.bigint();
+  const result = hasTime
+    ? spawnSync(TIME, ['-f', '%M', 'sh', '-c', command], { cwd, env, encoding: 'utf8' })
+    : spawnSync('sh', ['-c', command], { cwd, env, encoding: 'utf8' });
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const lastLine = result.stderr.trim().split('\n').pop() ?? '';
+  const peakMb = hasTime && /^\d+$/.test(lastLine) ? Number(lastLine) / 1024 : undefined;
+  return { wallSeconds, peakMb, status: result.status };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'NOT met';
+}
+
+/** A cdktf project with two empty stacks, run by the same app command as this one. */
+function emptyApp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-cdktf-app-'));
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'cdktf.json'), path.join(dir, 'cdktf.json'));
+  fs.writeFileSync(
+    path.join(dir, 'main.ts'),
+    "import { App, TerraformStack } from 'cdktf';\n" +
+      "const app = new App();\nnew TerraformStack(app, 'standard');\nnew TerraformStack(app, 'premium');\napp.synth();\n",
+  );
+  return dir;
+}
+
+function benchSynth(runs: number): void {
+  const empty = emptyApp();
+  const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
+  const synth = `${path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdktf')} synth`;
+  measure(synth, PROJECT_ROOT, env); // warm-up: fills the handler bundle and file caches
+  const ours: Run[] = [];
+  const baseline: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(measure(synth, PROJECT_ROOT, env));
+    baseline.push(measure(synth, empty, env));
+  }
+  fs.rmSync(empty, { recursive: true, force: true });
+  const failed = [...ours, ...baseline].filter((run) => run.status !== 0).length;
+  const ratio = median(ours.map((run, i) => run.wallSeconds / baseline[i].wallSeconds));
+  const peaks = ours.map((run) => run.peakMb).filter((mb): mb is number => mb !== undefined);
+  const peak = peaks.length ? Math.max(...peaks) : undefined;
+  console.log(`synth (${runs} runs each, in turns${failed ? `, ${failed} runs FAILED` : ''})`);
+  console.log(`  cdktf synth, both stacks      median ${median(ours.map((r) => r.wallSeconds)).toFixed(2)} s`);
+  console.log(`  cdktf synth, two empty stacks median ${median(baseline.map((r) => r.wallSeconds)).toFixed(2)} s`);
+  console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x   target <= 1.30x: ${verdict(ratio <= 1.3)}`);
+  console.log(
+    peak === undefined
+      ? '  peak memory                   n/a (needs /usr/bin/time: apt-get install time)'
+      : `  peak memory (largest process) ${peak.toFixed(0)} MB   target < 400 MB: ${verdict(peak < 400)}`,
+  );
+}
+
+async function benchHandler(calls: number): Promise<void> {
+  const bundle = buildHandlerBundle(PROJECT_ROOT);
+  const timing = path.join(__dirname, 'lib', 'handler-timing.js');
+  const run = (args: string[]) => {
+    const result = spawnSync('node', [timing, ...args], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return JSON.parse(result.stderr.trim().split('\n').pop() ?? '{}');
+  };
+  const loads = Array.from({ length: 15 }, () => run(['load', bundle.file]).loadMs as number);
+  const events = ['direct-hello-david.json', 'rest-get-hello-name.json', 'rest-post-json.json', 'rest-get-hello-path-name.json'];
+  const invocations = run(['invoke', bundle.file, String(calls), ...events.map((file) => path.join(EVENTS, file))]);
+  const zip = await zipSingleFile(bundle.file, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zip-')), 'function.zip'));
+  console.log(`handler (bundle ${bundle.bytes} bytes)`);
+  console.log(`  cold load, median of 15       ${median(loads).toFixed(2)} ms   target < 5 ms: ${verdict(median(loads) < 5)}`);
+  console.log(
+    `  ${invocations.calls} invocations             p50 ${invocations.p50Us.toFixed(1)} µs, p99 ${invocations.p99Us.toFixed(1)} µs` +
+      `   target p99 < 50 µs: ${verdict(invocations.p99Us < 50)}`,
+  );
+  console.log(`  function zip                  ${zip.bytes} bytes   target < 2048 bytes: ${verdict(zip.bytes < 2048)}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runsAt = args.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) {
+    console.error(`bench: --runs ${args[runsAt + 1]} is not a count; use a whole number such as 5`);
+    process.exit(2);
+  }
+  const sections = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--runs');
+  const known = ['synth', 'handler'];
+  const unknown = sections.filter((section) => !known.includes(section));
+  if (unknown.length) {
+    console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
+    process.exit(2);
+  }
+  const chosen = sections.length ? sections : known;
+  if (chosen.includes('handler')) await benchHandler(100_000);
+  if (chosen.includes('synth')) benchSynth(runs);
+}
+
+if (require.main === module) void main();
