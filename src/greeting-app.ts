@@ -4,6 +4,7 @@ import { buildHandlerBundle } from './build/handler-bundle';
 import { EnvironmentConfig, TIERS } from './config/environment-config';
 import { loadEnvironment } from './config/load-environment';
 import { GreetingStack } from './stacks/greeting-stack';
+import { forgetStaleBackend } from './stacks/stale-backend';
 
 export interface GreetingAppOptions {
   /** Name of the environment file under `environments/`. */
@@ -47,4 +48,21 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
     });
   });
   return { app, environment, stacks };
+}
+
+/**
+ * Builds and synthesizes the app, then clears any stack folder's record of another
+ * environment's backend so the next `terraform init` needs no prompt and migrates nothing.
+ * Returns the folder of each synthesized stack.
+ */
+export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp & { readonly stackDirs: Record<string, string> } {
+  const greetingApp = createGreetingApp(options);
+  greetingApp.app.synth();
+  const stackDirs: Record<string, string> = {};
+  for (const stack of greetingApp.stacks) {
+    const name = stack.node.id;
+    stackDirs[name] = path.resolve(greetingApp.app.outdir, 'stacks', name);
+    forgetStaleBackend(stackDirs[name]);
+  }
+  return { ...greetingApp, stackDirs };
 }

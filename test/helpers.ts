@@ -19,6 +19,25 @@ export function onlyResource(tf: any, type: string): any {
   return resources[0];
 }
 
+const tempDirs: string[] = [];
+
+/** A new folder under the system's temporary folder, removed after the test file (see setup.ts). */
 export function makeTempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A checkout of the app's sources in a folder of its own, sharing this one's node_modules. */
+export function checkout(): string {
+  const dir = makeTempDir('checkout-');
+  for (const entry of ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'src', 'lambda-src', 'environments']) {
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
 }

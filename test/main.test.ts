@@ -1,17 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { PROJECT_ROOT, makeTempDir } from './helpers';
-
-/** A checkout of the app's sources in a folder of its own, sharing this one's node_modules. */
-function checkout(): string {
-  const dir = makeTempDir('checkout-');
-  for (const entry of ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'src', 'lambda-src', 'environments']) {
-    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
-}
+import { PROJECT_ROOT, checkout } from './helpers';
 
 /** Runs the app as `cdktf synth` does (its command from cdktf.json, CDKTF_OUTDIR set). */
 function synth(dir: string, environment?: string) {

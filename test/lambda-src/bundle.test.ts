@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { builtinModules } from 'module';
 import { buildHandlerBundle } from '../../src/build/handler-bundle';
-import { EVENTS_DIR, PROJECT_ROOT } from '../helpers';
+import { EVENTS_DIR, PROJECT_ROOT, makeTempDir } from '../helpers';
 
 describe('the handler bundle the function ships', () => {
   const bundle = buildHandlerBundle(PROJECT_ROOT);
@@ -30,5 +30,20 @@ describe('the handler bundle the function ships', () => {
       expect([file, text.slice(0, answer.length)]).toEqual([file, answer]);
     }
     jest.restoreAllMocks();
+  });
+});
+
+describe('buildHandlerBundle', () => {
+  it('reuses an unchanged bundle and rebuilds when a source changes', () => {
+    const root = makeTempDir('bundle-');
+    fs.cpSync(path.join(PROJECT_ROOT, 'lambda-src'), path.join(root, 'lambda-src'), { recursive: true });
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    expect(buildHandlerBundle(root).rebuilt).toBe(true);
+    expect(buildHandlerBundle(root).rebuilt).toBe(false);
+    const entry = path.join(root, 'lambda-src', 'index.ts');
+    fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
+    const rebuilt = buildHandlerBundle(root);
+    expect(rebuilt.rebuilt).toBe(true);
+    expect(fs.readFileSync(rebuilt.file, 'utf8')).toContain('"Bonjour"');
   });
 });

@@ -1,0 +1,156 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** One resource change of a plan, with the attributes a reviewer looks at. */
+export interface ResourceChange {
+  readonly address: string;
+  readonly action: 'create' | 'update' | 'replace' | 'destroy' | 'read' | 'no-op';
+  /** Attribute name → `before → after`, or the planned value for a create. */
+  readonly details: Readonly<Record<string, string>>;
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  readonly counts: { readonly add: number; readonly change: number; readonly replace: number; readonly destroy: number };
+  readonly changes: readonly ResourceChange[];
+  /** Output name → planned value, or `(known after apply)`. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Warnings of `terraform plan`: a reviewed plan has none. */
+  readonly warnings: readonly string[];
+  /** Warnings of `terraform init`, such as a lock file with this platform's hashes only. */
+  readonly initWarnings: readonly string[];
+}
+
+export interface PlanFiles {
+  readonly tfplan: string;
+  readonly text: string;
+  readonly json: string;
+}
+
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+/** Environment for terraform runs that must never wait for input or print colour codes. */
+function terraformEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+}
+
+function terraform(cwd: string, args: string[]) {
+  return spawnSync('terraform', args, {
+    cwd,
+    env: terraformEnv(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+/**
+ * `terraform init` and `terraform plan` for one synthesized stack, non-interactively and with
+ * no provider lock step (which would ask the registry), writing `<stack>.tfplan`,
+ * `<stack>.txt` and `<stack>.json` to `planDir`. Honours TF_CLI_CONFIG_FILE, so a filesystem
+ * mirror serves the providers.
+ */
+export function planStack(stack: string, stackDir: string, planDir: string, progress: (line: string) => void = () => undefined): StackPlan & { files: PlanFiles } {
+  fs.mkdirSync(planDir, { recursive: true });
+  const files: PlanFiles = {
+    tfplan: path.resolve(planDir, `${stack}.tfplan`),
+    text: path.resolve(planDir, `${stack}.txt`),
+    json: path.resolve(planDir, `${stack}.json`),
+  };
+  progress(`${stack}: terraform init`);
+  const init = terraform(stackDir, ['init', '-input=false', '-no-color']);
+  if (init.error) throw new PlanError(`${stack}: could not run terraform (${init.error.message}); install Terraform 1.10 or later`);
+  if (init.status !== 0) throw new PlanError(`${stack}: terraform init failed:\n${errorText(init.stderr || init.stdout)}`);
+  const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
+
+  progress(`${stack}: terraform plan`);
+  const plan = terraform(stackDir, ['plan', '-input=false', '-no-color', `-out=${files.tfplan}`]);
+  if (plan.status !== 0) throw new PlanError(`${stack}: terraform plan failed:\n${errorText(plan.stderr || plan.stdout)}`);
+  const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
+  fs.writeFileSync(files.text, plan.stdout);
+
+  // One more provider start for the machine-readable plan; the text above is the plan's own.
+  const json = terraform(stackDir, ['show', '-json', files.tfplan]);
+  if (json.status !== 0) throw new PlanError(`${stack}: terraform show failed:\n${errorText(json.stderr)}`);
+  fs.writeFileSync(files.json, json.stdout);
+
+  const summary = summarizePlanJson(stack, JSON.parse(json.stdout), warnings, initWarnings);
+  const { add, change, replace, destroy } = summary.counts;
+  progress(`${stack}: ${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy, ${warnings.length} plan warnings`);
+  return { ...summary, files };
+}
+
+/** The attributes worth a reviewer's eye, per resource type. */
+const ATTRIBUTES: Record<string, Record<string, (values: any) => unknown>> = {
+  aws_lambda_function: {
+    memory: (v) => (v?.memory_size === undefined ? undefined : `${v.memory_size} MB`),
+    runtime: (v) => v?.runtime,
+    timeout: (v) => (v?.timeout === undefined ? undefined : `${v.timeout} s`),
+    greeting: (v) => v?.environment?.[0]?.variables?.GREETING,
+    source_code_hash: (v) => v?.source_code_hash,
+  },
+  aws_api_gateway_stage: { stage: (v) => v?.stage_name },
+  aws_cloudwatch_log_group: { retention: (v) => (v?.retention_in_days === undefined ? undefined : `${v.retention_in_days} days`) },
+};
+
+function actionOf(actions: string[]): ResourceChange['action'] {
+  if (actions.includes('delete') && actions.includes('create')) return 'replace';
+  if (actions.includes('create')) return 'create';
+  if (actions.includes('delete')) return 'destroy';
+  if (actions.includes('update')) return 'update';
+  if (actions.includes('read')) return 'read';
+  return 'no-op';
+}
+
+const show = (value: unknown) => (value === undefined || value === null ? '(known after apply)' : String(value));
+
+/** Reads `terraform show -json` of a plan into counts, reviewed attributes and outputs. */
+export function summarizePlanJson(
+  stack: string,
+  planJson: any,
+  warnings: readonly string[] = [],
+  initWarnings: readonly string[] = [],
+): StackPlan {
+  const counts = { add: 0, change: 0, replace: 0, destroy: 0 };
+  const changes: ResourceChange[] = [];
+  for (const change of planJson.resource_changes ?? []) {
+    if (change.mode !== 'managed') continue;
+    const action = actionOf(change.change.actions);
+    if (action === 'no-op' || action === 'read') continue;
+    counts[({ create: 'add', update: 'change', replace: 'replace', destroy: 'destroy' } as const)[action]]++;
+    const details: Record<string, string> = {};
+    for (const [name, read] of Object.entries(ATTRIBUTES[change.type] ?? {})) {
+      const before = read(change.change.before);
+      const after = read(change.change.after);
+      if (action === 'create') {
+        if (after !== undefined) details[name] = show(after);
+      } else if (action === 'destroy') {
+        if (before !== undefined) details[name] = show(before);
+      } else if (JSON.stringify(before) !== JSON.stringify(after)) {
+        details[name] = `${show(before)} → ${show(after)}`;
+      }
+    }
+    changes.push({ address: change.address, action, details });
+  }
+  const outputs: Record<string, string> = {};
+  for (const [name, change] of Object.entries<any>(planJson.output_changes ?? {})) {
+    if (change.actions.includes('delete') && !change.actions.includes('create')) continue;
+    outputs[name] = change.after_unknown === true ? '(known after apply)' : show(change.after);
+  }
+  return { stack, counts, changes, outputs, warnings: [...warnings], initWarnings: [...initWarnings] };
+}
+
+/** Summaries of the warnings in Terraform's human output (boxed or not). */
+export function textWarnings(text: string): string[] {
+  return [...text.matchAll(/^[│\s]*Warning: (.+)$/gm)].map((match) => match[1].trim());
+}
+
+function errorText(text: string): string {
+  return text.trim().split('\n').map((line) => line.replace(/^[│╷╵]\s?/, '')).filter(Boolean).join('\n');
+}

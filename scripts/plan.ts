@@ -1,0 +1,65 @@
+/**
+ * `npm run plan -- [standard] [premium] [--offline]`
+ *
+ * Synthesizes the environment chosen by ENVIRONMENT (default dev) once, then runs
+ * `terraform init` and `terraform plan` for each stack (default: all) and writes under
+ * plans/<environment>/: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md.
+ * With no AWS credentials set (or with --offline) it plans with dummy keys and no account
+ * checks, and the summary says so.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TIERS } from '../src/config/environment-config';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
+import { synthesizeGreetingApp } from '../src/greeting-app';
+import { renderSummary } from './lib/plan-summary';
+import { PlanError, StackPlan, planStack } from './lib/terraform-plan';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Whether the AWS SDK chain would find credentials: variables, a profile, or shared files. */
+export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): boolean {
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true;
+  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, '.aws', 'credentials'), env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config')];
+  return files.some((file) => fs.existsSync(file));
+}
+
+export function parsePlanArgs(args: readonly string[]): { stacks: string[]; offline: boolean } {
+  const stacks: string[] = [];
+  let offline = false;
+  for (const arg of args) {
+    if (arg === '--offline') offline = true;
+    else if ((TIERS as readonly string[]).includes(arg)) stacks.push(arg);
+    else throw new Error(`${JSON.stringify(arg)} is not a stack or option; use ${TIERS.join(', ')} and/or --offline`);
+  }
+  return { stacks: stacks.length ? stacks : [...TIERS], offline };
+}
+
+function main(): void {
+  const { stacks, offline: forcedOffline } = parsePlanArgs(process.argv.slice(2));
+  const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const offline = forcedOffline || !hasAwsCredentials();
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  if (offline) progress('No AWS credentials set: planning offline with dummy keys and no account checks.');
+
+  progress(`Synthesizing ${environmentName}`);
+  const { stackDirs } = synthesizeGreetingApp({ environmentName, projectRoot: PROJECT_ROOT, offlinePlan: offline });
+  const planDir = path.join(PROJECT_ROOT, 'plans', environmentName);
+  const plans: StackPlan[] = stacks.map((stack) => planStack(stack, stackDirs[stack], planDir, progress));
+
+  const summaryFile = path.join(planDir, 'summary.md');
+  fs.writeFileSync(summaryFile, renderSummary({ environment: environmentName, offline, plans }));
+  progress(`Wrote ${path.relative(process.cwd(), summaryFile)}`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    const prefix = error instanceof PlanError ? 'plan failed for stack ' : 'plan: ';
+    console.error(`${prefix}${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Plans the synthesized stacks with the real AWS provider, offline.
+ *
+ * This machine's provider mirror holds hashicorp/aws but not hashicorp/archive, so in each
+ * synthesized stack (in a throw-away checkout) the `archive_file` data source, and only it,
+ * is replaced by the same zip built here: the same single file at the zip's root, mode 0644,
+ * and its base64 SHA-256 as `source_code_hash`. Everything else is planned exactly as it ships.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { synthesizeGreetingApp } from '../../src/greeting-app';
+import { zipSingleFile } from '../../scripts/lib/function-zip';
+import { renderSummary } from '../../scripts/lib/plan-summary';
+import { planStack } from '../../scripts/lib/terraform-plan';
+import { checkout, makeTempDir } from '../helpers';
+
+/** A filesystem mirror holding hashicorp/aws: TF_PLUGIN_MIRROR, or the machine image's. */
+function findMirror(): string | undefined {
+  const candidates = [process.env.TF_PLUGIN_MIRROR, '/opt/tf-plugins'].filter((dir): dir is string => !!dir);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'registry.terraform.io', 'hashicorp', 'aws')));
+}
+
+const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+const mirror = findMirror();
+const skipReason = !terraformFound
+  ? 'terraform is not on PATH'
+  : !mirror
+    ? 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)'
+    : undefined;
+const describeOffline = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`Skipping the offline plan tests: ${skipReason}.`);
+
+/** Rewrites a synthesized stack to use a zip built here instead of the archive provider. */
+async function replaceArchiveWithLocalZip(stackDir: string): Promise<string> {
+  const file = path.join(stackDir, 'cdk.tf.json');
+  const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const [[name, archive]] = Object.entries<any>(tf.data.archive_file);
+  const zip = await zipSingleFile(path.join(stackDir, archive.source_file), path.join(stackDir, archive.output_path));
+  let text = JSON.stringify(tf);
+  text = text.split(`\${data.archive_file.${name}.output_path}`).join(archive.output_path);
+  text = text.split(`\${data.archive_file.${name}.output_base64sha256}`).join(zip.base64Sha256);
+  const rewritten = JSON.parse(text);
+  delete rewritten.data;
+  delete rewritten.provider.archive;
+  delete rewritten.terraform.required_providers.archive;
+  fs.writeFileSync(file, JSON.stringify(rewritten, null, 2));
+  return zip.base64Sha256;
+}
+
+/** Synthesizes `environment` in `dir` for offline planning and plans the named stacks. */
+async function synthAndPlan(dir: string, environment: string, stacks: string[]) {
+  const { stackDirs } = synthesizeGreetingApp({
+    environmentName: environment,
+    projectRoot: dir,
+    outdir: path.join(dir, 'cdktf.out'),
+    offlinePlan: true,
+  });
+  const planDir = path.join(dir, 'plans', environment);
+  const plans = [];
+  for (const stack of stacks) {
+    await replaceArchiveWithLocalZip(stackDirs[stack]);
+    const plan = planStack(stack, stackDirs[stack], planDir);
+    plans.push({ ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) });
+  }
+  return plans;
+}
+
+/** Planned values by resource address. */
+function plannedValues(planJson: any): Record<string, any> {
+  return Object.fromEntries(planJson.planned_values.root_module.resources.map((r: any) => [r.address, r.values]));
+}
+
+function lambdaOf(planJson: any): any {
+  return planJson.planned_values.root_module.resources.find((r: any) => r.type === 'aws_lambda_function').values;
+}
+
+describeOffline('offline terraform plan of the synthesized stacks (archive_file replaced by a locally built zip)', () => {
+  const savedConfig = process.env.TF_CLI_CONFIG_FILE;
+  beforeAll(() => {
+    const config = path.join(makeTempDir('tfrc-'), 'terraform.rc');
+    fs.writeFileSync(
+      config,
+      `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`,
+    );
+    process.env.TF_CLI_CONFIG_FILE = config;
+  });
+  afterAll(() => {
+    if (savedConfig === undefined) delete process.env.TF_CLI_CONFIG_FILE;
+    else process.env.TF_CLI_CONFIG_FILE = savedConfig;
+  });
+
+  let devPlans: Awaited<ReturnType<typeof synthAndPlan>>;
+  beforeAll(async () => {
+    devPlans = await synthAndPlan(checkout(), 'dev', ['standard', 'premium']);
+  }, 180_000);
+
+  it('plans both stacks with no errors and no warnings: 14 resources each, 128 and 512 MB', () => {
+    expect(devPlans.map((plan) => [plan.stack, plan.counts, plan.warnings])).toEqual([
+      ['standard', { add: 14, change: 0, replace: 0, destroy: 0 }, []],
+      ['premium', { add: 14, change: 0, replace: 0, destroy: 0 }, []],
+    ]);
+    expect(lambdaOf(devPlans[0].json)).toMatchObject({ function_name: 'hello-world-dev-standard', memory_size: 128, runtime: 'nodejs22.x' });
+    expect(lambdaOf(devPlans[1].json)).toMatchObject({ function_name: 'hello-world-dev-premium', memory_size: 512 });
+    for (const plan of devPlans) {
+      expect(fs.readFileSync(plan.files.text, 'utf8')).not.toMatch(/\u001b\[|Warning/);
+      expect(fs.existsSync(plan.files.tfplan)).toBe(true);
+    }
+  });
+
+  it('writes a summary with the counts and the memory figures', () => {
+    const summary = renderSummary({ environment: 'dev', offline: true, plans: devPlans });
+    expect(summary).toContain('| standard | 14 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| premium | 14 | 0 | 0 | 0 | 0 |');
+    expect(summary).toMatch(/aws_lambda_function\.greeting-function_[0-9A-F]+` \| create \| memory: 128 MB; runtime: nodejs22.x; timeout: 3 s; greeting: Hello/);
+    expect(summary).toMatch(/create \| memory: 512 MB/);
+    expect(summary).toContain('Planned offline');
+  });
+
+  it('changes only the function environment when the greeting changes (Hello → Bonjour), with the same code hash', async () => {
+    const dir = checkout();
+    const file = path.join(dir, 'environments', 'dev.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), greeting: 'Bonjour' }));
+    const [bonjour] = await synthAndPlan(dir, 'dev', ['standard']);
+    const before = plannedValues(devPlans[0].json);
+    const after = plannedValues(bonjour.json);
+    const changed = Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
+    expect(changed).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
+    const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(bonjour.json)];
+    expect(fnAfter.environment).toEqual([{ variables: { GREETING: 'Bonjour' } }]);
+    expect({ ...fnAfter, environment: null }).toEqual({ ...fnBefore, environment: null });
+    expect(fnAfter.source_code_hash).toBe(fnBefore.source_code_hash);
+  }, 120_000);
+
+  it("changes only source_code_hash when the handler's code changes", async () => {
+    const dir = checkout();
+    const handler = path.join(dir, 'lambda-src', 'index.ts');
+    fs.writeFileSync(handler, fs.readFileSync(handler, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
+    const [newCode] = await synthAndPlan(dir, 'dev', ['standard']);
+    const before = plannedValues(devPlans[0].json);
+    const after = plannedValues(newCode.json);
+    const changed = Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
+    expect(changed).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
+    const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(newCode.json)];
+    expect(fnAfter.source_code_hash).not.toBe(fnBefore.source_code_hash);
+    expect({ ...fnAfter, source_code_hash: null }).toEqual({ ...fnBefore, source_code_hash: null });
+  }, 120_000);
+
+  it('plans dev, then prod, then dev again for the same stack against their own state, with no prompt or migration', async () => {
+    const dir = checkout();
+    // A state per environment that says whose it is, as an output the configuration lacks.
+    for (const environment of ['dev', 'prod']) {
+      const stateFile = path.join(dir, 'state', environment, 'standard.tfstate');
+      fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+      fs.writeFileSync(
+        stateFile,
+        JSON.stringify({
+          version: 4,
+          terraform_version: '1.11.4',
+          serial: 1,
+          lineage: `lineage-${environment}`,
+          outputs: { state_of: { value: environment, type: 'string' } },
+          resources: [],
+        }),
+      );
+    }
+    for (const environment of ['dev', 'prod', 'dev']) {
+      const [plan] = await synthAndPlan(dir, environment, ['standard']);
+      expect(plan.json.prior_state.values.outputs.state_of.value).toBe(environment);
+      expect(lambdaOf(plan.json).function_name).toBe(`hello-world-${environment}-standard`);
+    }
+    for (const environment of ['dev', 'prod']) {
+      const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', environment, 'standard.tfstate'), 'utf8'));
+      expect([state.lineage, state.outputs.state_of.value]).toEqual([`lineage-${environment}`, environment]);
+    }
+  }, 180_000);
+});
