@@ -6,13 +6,22 @@
  *   the peak memory of the largest process.
  * - handler: the bundle's cold load time, per-invocation p50/p99 over 100,000 in-process
  *   calls, and the size of the function's zip.
+ * - plan: `npm run plan` of both stacks against one `terraform plan` of an empty
+ *   configuration with the same provider. Where the archive provider cannot be installed
+ *   (an air-gapped mirror without it), the same plan with archive_file replaced by a
+ *   locally built zip stands in, and the output says so.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildHandlerBundle } from '../src/build/handler-bundle';
+import { TIERS } from '../src/config/environment-config';
+import { synthesizeGreetingApp } from '../src/greeting-app';
 import { zipSingleFile } from './lib/function-zip';
+import { replaceArchiveWithLocalZip } from './lib/local-archive';
+import { findProviderMirror, writeMirrorCliConfig } from './lib/provider-mirror';
+import { planStack } from './lib/terraform-plan';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
@@ -112,6 +121,85 @@ async function benchHandler(calls: number): Promise<void> {
   console.log(`  function zip                  ${zip.bytes} bytes   target < 2048 bytes: ${verdict(zip.bytes < 2048)}`);
 }
 
+/** An empty configuration with the AWS provider, planned offline: the floor of any plan. */
+function emptyPlanDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-plan-'));
+  fs.writeFileSync(
+    path.join(dir, 'main.tf.json'),
+    JSON.stringify({
+      terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
+      provider: {
+        aws: {
+          region: 'eu-central-1',
+          access_key: 'offline-plan',
+          secret_key: 'offline-plan',
+          skip_credentials_validation: true,
+          skip_requesting_account_id: true,
+          skip_metadata_api_check: 'true',
+        },
+      },
+    }),
+  );
+  return dir;
+}
+
+/** The plan of both stacks as the offline plan test makes it: archive_file replaced by a local zip. */
+async function standInPlan(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-stand-in-'));
+  for (const entry of ['src', 'lambda-src', 'environments', 'cdktf.json']) {
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const { stackDirs } = synthesizeGreetingApp({ environmentName: 'dev', projectRoot: dir, outdir: path.join(dir, 'cdktf.out'), offlinePlan: true });
+  for (const stack of TIERS) {
+    await replaceArchiveWithLocalZip(stackDirs[stack]);
+    planStack(stack, stackDirs[stack], path.join(dir, 'plans'));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function benchPlan(runs: number): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
+  const mirror = findProviderMirror();
+  if (!fs.existsSync(env.TF_CLI_CONFIG_FILE ?? '/nonexistent') && mirror) env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
+  const empty = emptyPlanDir();
+  const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: empty, env, encoding: 'utf8' });
+  if (init.status !== 0) {
+    console.log(`plan: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+    return;
+  }
+  const baseline = () => measure('terraform plan -input=false -no-color -lock=false', empty, env);
+  const real = measure('npm run --silent plan', PROJECT_ROOT, env);
+  let label = 'npm run plan, both stacks';
+  let ours: () => Promise<number>;
+  if (real.status === 0) {
+    ours = async () => measure('npm run --silent plan', PROJECT_ROOT, env).wallSeconds;
+  } else {
+    label = 'stand-in: same plan, archive_file replaced by a local zip';
+    console.log('plan: `npm run plan` failed here (is the archive provider missing from the mirror?); timing the stand-in the offline plan test uses');
+    process.env.TF_CLI_CONFIG_FILE = env.TF_CLI_CONFIG_FILE;
+    ours = async () => {
+      const started = process.hrtime.bigint();
+      await standInPlan();
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    };
+    await ours(); // warm-up
+  }
+  const ourTimes: number[] = [];
+  const baseTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ourTimes.push(await ours());
+    baseTimes.push(baseline().wallSeconds);
+  }
+  fs.rmSync(empty, { recursive: true, force: true });
+  const ratio = median(ourTimes.map((t, i) => t / baseTimes[i]));
+  console.log(`plan (${runs} runs each, in turns)`);
+  console.log(`  ${label}`);
+  console.log(`                                median ${median(ourTimes).toFixed(2)} s`);
+  console.log(`  terraform plan, empty config  median ${median(baseTimes).toFixed(2)} s`);
+  console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runsAt = args.indexOf('--runs');
@@ -121,7 +209,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--runs');
-  const known = ['synth', 'handler'];
+  const known = ['synth', 'handler', 'plan'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -130,6 +218,7 @@ async function main(): Promise<void> {
   const chosen = sections.length ? sections : known;
   if (chosen.includes('handler')) await benchHandler(100_000);
   if (chosen.includes('synth')) benchSynth(runs);
+  if (chosen.includes('plan')) await benchPlan(runs);
 }
 
 if (require.main === module) void main();

@@ -10,19 +10,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
-import { zipSingleFile } from '../../scripts/lib/function-zip';
+import { replaceArchiveWithLocalZip } from '../../scripts/lib/local-archive';
+import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/lib/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
 import { planStack } from '../../scripts/lib/terraform-plan';
-import { checkout, makeTempDir } from '../helpers';
-
-/** A filesystem mirror holding hashicorp/aws: TF_PLUGIN_MIRROR, or the machine image's. */
-function findMirror(): string | undefined {
-  const candidates = [process.env.TF_PLUGIN_MIRROR, '/opt/tf-plugins'].filter((dir): dir is string => !!dir);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'registry.terraform.io', 'hashicorp', 'aws')));
-}
+import { checkout } from '../helpers';
 
 const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
-const mirror = findMirror();
+const mirror = findProviderMirror();
 const skipReason = !terraformFound
   ? 'terraform is not on PATH'
   : !mirror
@@ -30,23 +25,6 @@ const skipReason = !terraformFound
     : undefined;
 const describeOffline = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the offline plan tests: ${skipReason}.`);
-
-/** Rewrites a synthesized stack to use a zip built here instead of the archive provider. */
-async function replaceArchiveWithLocalZip(stackDir: string): Promise<string> {
-  const file = path.join(stackDir, 'cdk.tf.json');
-  const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const [[name, archive]] = Object.entries<any>(tf.data.archive_file);
-  const zip = await zipSingleFile(path.join(stackDir, archive.source_file), path.join(stackDir, archive.output_path));
-  let text = JSON.stringify(tf);
-  text = text.split(`\${data.archive_file.${name}.output_path}`).join(archive.output_path);
-  text = text.split(`\${data.archive_file.${name}.output_base64sha256}`).join(zip.base64Sha256);
-  const rewritten = JSON.parse(text);
-  delete rewritten.data;
-  delete rewritten.provider.archive;
-  delete rewritten.terraform.required_providers.archive;
-  fs.writeFileSync(file, JSON.stringify(rewritten, null, 2));
-  return zip.base64Sha256;
-}
 
 /** Synthesizes `environment` in `dir` for offline planning and plans the named stacks. */
 async function synthAndPlan(dir: string, environment: string, stacks: string[]) {
@@ -77,15 +55,14 @@ function lambdaOf(planJson: any): any {
 
 describeOffline('offline terraform plan of the synthesized stacks (archive_file replaced by a locally built zip)', () => {
   const savedConfig = process.env.TF_CLI_CONFIG_FILE;
+  const cleanUp: string[] = [];
   beforeAll(() => {
-    const config = path.join(makeTempDir('tfrc-'), 'terraform.rc');
-    fs.writeFileSync(
-      config,
-      `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`,
-    );
+    const config = writeMirrorCliConfig(mirror as string);
+    cleanUp.push(path.dirname(config));
     process.env.TF_CLI_CONFIG_FILE = config;
   });
   afterAll(() => {
+    for (const dir of cleanUp) fs.rmSync(dir, { recursive: true, force: true });
     if (savedConfig === undefined) delete process.env.TF_CLI_CONFIG_FILE;
     else process.env.TF_CLI_CONFIG_FILE = savedConfig;
   });

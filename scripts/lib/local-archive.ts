@@ -1,0 +1,30 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { zipSingleFile } from './function-zip';
+
+/**
+ * For machines whose provider mirror lacks hashicorp/archive: rewrites a synthesized stack so
+ * its one `archive_file` data source is replaced by the same zip built here (the same file at
+ * the zip's root, mode 0644, its base64 SHA-256 as the hash). Everything else stays as
+ * synthesized. Used by the offline plan test and benchmark, never by what ships.
+ * Returns the zip's base64 SHA-256.
+ */
+export async function replaceArchiveWithLocalZip(stackDir: string): Promise<string> {
+  const file = path.join(stackDir, 'cdk.tf.json');
+  const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const archives = Object.entries<any>(tf.data?.archive_file ?? {});
+  if (archives.length !== 1) throw new Error(`${file}: expected one archive_file data source, found ${archives.length}`);
+  const [[name, archive]] = archives;
+  const zip = await zipSingleFile(path.join(stackDir, archive.source_file), path.join(stackDir, archive.output_path));
+  const text = JSON.stringify(tf)
+    .split(`\${data.archive_file.${name}.output_path}`)
+    .join(archive.output_path)
+    .split(`\${data.archive_file.${name}.output_base64sha256}`)
+    .join(zip.base64Sha256);
+  const rewritten = JSON.parse(text);
+  delete rewritten.data;
+  delete rewritten.provider.archive;
+  delete rewritten.terraform.required_providers.archive;
+  fs.writeFileSync(file, JSON.stringify(rewritten, null, 2));
+  return zip.base64Sha256;
+}
