@@ -47,6 +47,9 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
       offlinePlan: options.offlinePlan,
     });
   });
+  // The tier that sets the account's CloudWatch role goes first; `cdktf deploy` keeps the order.
+  const first = stacks.find((stack) => stack.apiGatewayAccount);
+  for (const stack of stacks) if (first && stack !== first) stack.addDependency(first);
   return { app, environment, stacks };
 }
 

@@ -33,7 +33,7 @@ export function buildHandlerBundle(projectRoot: string): HandlerBundle {
     outfile: path.relative(projectRoot, outFile),
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     format: 'cjs',
     legalComments: 'none',
     // Smaller zip, same names: stack traces in CloudWatch still read like the source.

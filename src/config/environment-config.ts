@@ -10,6 +10,32 @@ export type Tier = (typeof TIERS)[number];
 export interface TierConfig {
   /** Lambda memory in MB; it also buys CPU. */
   readonly memoryMb: number;
+  /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Concurrent executions reserved for (and capping) the function; unset leaves it unreserved. */
+  readonly reservedConcurrency?: number;
+  /** Callers need an API key (usage plan with this tier's throttling). */
+  readonly apiKeyRequired: boolean;
+}
+
+/**
+ * API Gateway writes execution and access logs only once the account's CloudWatch role is set
+ * for the region: one setting per account and region, not per stack.
+ * - `create`: this environment's `standard` stack sets it (premium deploys after it);
+ * - `existing`: it is already set for this account and region (by another environment or the
+ *   platform team), and the stacks rely on it.
+ */
+export type ApiGatewayCloudWatchRole = 'create' | 'existing';
+
+export interface AlarmConfig {
+  /** Function errors in 5 minutes that raise the alarm. */
+  readonly functionErrors: number;
+  /** Throttled invocations in 5 minutes that raise the alarm. */
+  readonly functionThrottles: number;
+  /** API 5XX answers in 5 minutes that raise the alarm. */
+  readonly api5xx: number;
+  /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
+  readonly snsTopicArn?: string;
 }
 
 /** State in a file under `state/<environment>/` of the project. */
@@ -51,6 +77,12 @@ export interface EnvironmentConfig {
   readonly timeoutSeconds: number;
   /** Settings per QoS tier. */
   readonly tiers: Readonly<Record<Tier, TierConfig>>;
+  /** Who sets the account's API Gateway CloudWatch role for this region. */
+  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
+  /** CloudWatch alarm thresholds. */
+  readonly alarms: AlarmConfig;
+  /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
+  readonly logsKmsKeyArn?: string;
   /** Where Terraform keeps this environment's state. */
   readonly state: StateConfig;
 }
@@ -63,6 +95,10 @@ export const ENVIRONMENT_DEFAULTS = {
   stageName: 'test',
   greeting: 'Hello',
   timeoutSeconds: 3,
-  tiers: { standard: { memoryMb: 128 }, premium: { memoryMb: 512 } },
+  tiers: {
+    standard: { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false },
+    premium: { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false },
+  },
+  alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1 },
   state: { type: 'local' },
 } as const;

@@ -7,6 +7,8 @@ import {
   timeoutProblem,
 } from '../constructs/aws-limits';
 import {
+  AlarmConfig,
+  ApiGatewayCloudWatchRole,
   ENVIRONMENT_DEFAULTS,
   EnvironmentConfig,
   StateConfig,
@@ -38,8 +40,13 @@ const TOP_LEVEL_FIELDS = [
   'greeting',
   'timeoutSeconds',
   'tiers',
+  'apiGatewayCloudWatchRole',
+  'alarms',
+  'logsKmsKeyArn',
   'state',
 ];
+const TIER_FIELDS = ['memoryMb', 'throttle', 'reservedConcurrency', 'apiKeyRequired'];
+const ALARM_FIELDS = ['functionErrors', 'functionThrottles', 'api5xx', 'snsTopicArn'];
 
 /** Names of the environments in `dir`: one per `<name>.json`, sorted. */
 export function listEnvironments(dir: string): string[] {
@@ -112,6 +119,19 @@ export function parseEnvironment(name: string, raw: unknown, source: string): En
   const timeoutSeconds = raw.timeoutSeconds ?? ENVIRONMENT_DEFAULTS.timeoutSeconds;
   report(problem, 'timeoutSeconds', timeoutProblem(timeoutSeconds));
   const tiers = parseTiers(raw.tiers, problem);
+  const apiGatewayCloudWatchRole = raw.apiGatewayCloudWatchRole;
+  if (apiGatewayCloudWatchRole !== 'create' && apiGatewayCloudWatchRole !== 'existing') {
+    problem(
+      'apiGatewayCloudWatchRole',
+      `${describe(apiGatewayCloudWatchRole)} is not a choice; say "create" if this environment's standard stack should set ` +
+        `the account's API Gateway CloudWatch role for ${describe(region)}, or "existing" if it is already set there`,
+    );
+  }
+  const alarms = parseAlarms(raw.alarms, problem);
+  const logsKmsKeyArn = raw.logsKmsKeyArn;
+  if (logsKmsKeyArn !== undefined && (typeof logsKmsKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(logsKmsKeyArn))) {
+    problem('logsKmsKeyArn', `${describe(logsKmsKeyArn)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`);
+  }
   const state = parseState(raw.state, region, problem);
 
   if (problems.length > 0) {
@@ -127,6 +147,9 @@ export function parseEnvironment(name: string, raw: unknown, source: string): En
     greeting: greeting as string,
     timeoutSeconds: timeoutSeconds as number,
     tiers,
+    apiGatewayCloudWatchRole: apiGatewayCloudWatchRole as ApiGatewayCloudWatchRole,
+    alarms,
+    ...(logsKmsKeyArn === undefined ? {} : { logsKmsKeyArn: logsKmsKeyArn as string }),
     state,
   };
 }
@@ -165,20 +188,93 @@ function parseTiers(raw: unknown, problem: Report): Record<Tier, TierConfig> {
   }
   const tiers = {} as Record<Tier, TierConfig>;
   for (const tier of TIERS) {
-    const tierRaw = given[tier] ?? {};
-    if (!isObject(tierRaw)) {
-      problem(`tiers.${tier}`, `${describe(tierRaw)} is not a tier; use {"memoryMb": ${ENVIRONMENT_DEFAULTS.tiers[tier].memoryMb}}`);
-      tiers[tier] = ENVIRONMENT_DEFAULTS.tiers[tier];
-      continue;
+    tiers[tier] = parseTier(tier, given[tier] ?? {}, problem);
+  }
+  const { standard, premium } = tiers;
+  for (const limit of ['rateLimit', 'burstLimit'] as const) {
+    if (premium.throttle[limit] < standard.throttle[limit]) {
+      problem(
+        `tiers.premium.throttle.${limit}`,
+        `${premium.throttle[limit]} is below the standard tier's ${standard.throttle[limit]}; give premium at least standard's limits`,
+      );
     }
-    for (const key of Object.keys(tierRaw)) {
-      if (key !== 'memoryMb') problem(`tiers.${tier}.${key}`, 'unknown field; use memoryMb');
-    }
-    const memoryMb = tierRaw.memoryMb ?? ENVIRONMENT_DEFAULTS.tiers[tier].memoryMb;
-    report(problem, `tiers.${tier}.memoryMb`, memorySizeProblem(memoryMb));
-    tiers[tier] = { memoryMb: memoryMb as number };
   }
   return tiers;
+}
+
+function parseTier(tier: Tier, raw: unknown, problem: Report): TierConfig {
+  const defaults = ENVIRONMENT_DEFAULTS.tiers[tier];
+  const field = `tiers.${tier}`;
+  if (!isObject(raw)) {
+    problem(field, `${describe(raw)} is not a tier; use {"memoryMb": ${defaults.memoryMb}}`);
+    return defaults;
+  }
+  for (const key of Object.keys(raw)) {
+    if (!TIER_FIELDS.includes(key)) problem(`${field}.${key}`, `unknown field; use ${TIER_FIELDS.join(', ')}`);
+  }
+  const memoryMb = raw.memoryMb ?? defaults.memoryMb;
+  report(problem, `${field}.memoryMb`, memorySizeProblem(memoryMb));
+
+  const throttleRaw = raw.throttle ?? defaults.throttle;
+  let throttle: TierConfig['throttle'] = defaults.throttle;
+  if (!isObject(throttleRaw)) {
+    problem(`${field}.throttle`, `${describe(throttleRaw)} is not a throttle; use {"rateLimit": ${defaults.throttle.rateLimit}, "burstLimit": ${defaults.throttle.burstLimit}}`);
+  } else {
+    const rateLimit = throttleRaw.rateLimit ?? defaults.throttle.rateLimit;
+    const burstLimit = throttleRaw.burstLimit ?? defaults.throttle.burstLimit;
+    if (typeof rateLimit !== 'number' || !(rateLimit > 0) || rateLimit > 10000) {
+      problem(`${field}.throttle.rateLimit`, `${describe(rateLimit)} is not a rate; use requests per second above 0 and at most 10000`);
+    }
+    if (!Number.isInteger(burstLimit) || (burstLimit as number) < 1 || (burstLimit as number) > 5000) {
+      problem(`${field}.throttle.burstLimit`, `${describe(burstLimit)} is not a burst; use a whole number of requests from 1 to 5000`);
+    } else if (typeof rateLimit === 'number' && (burstLimit as number) < rateLimit) {
+      problem(`${field}.throttle.burstLimit`, `${burstLimit} is below the rate limit ${rateLimit}; make the burst at least the rate`);
+    }
+    throttle = { rateLimit: rateLimit as number, burstLimit: burstLimit as number };
+  }
+
+  const reservedConcurrency = raw.reservedConcurrency;
+  if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || (reservedConcurrency as number) < 1)) {
+    problem(
+      `${field}.reservedConcurrency`,
+      `${describe(reservedConcurrency)} is not a concurrency; use a whole number of executions of at least 1, or leave it out for none reserved`,
+    );
+  }
+  const apiKeyRequired = raw.apiKeyRequired ?? defaults.apiKeyRequired;
+  if (typeof apiKeyRequired !== 'boolean') {
+    problem(`${field}.apiKeyRequired`, `${describe(apiKeyRequired)} is not true or false`);
+  }
+  return {
+    memoryMb: memoryMb as number,
+    throttle,
+    ...(reservedConcurrency === undefined ? {} : { reservedConcurrency: reservedConcurrency as number }),
+    apiKeyRequired: apiKeyRequired as boolean,
+  };
+}
+
+function parseAlarms(raw: unknown, problem: Report): AlarmConfig {
+  const defaults = ENVIRONMENT_DEFAULTS.alarms;
+  const given = raw ?? {};
+  if (!isObject(given)) {
+    problem('alarms', `${describe(raw)} is not an alarm setting; use {"functionErrors": 1, "functionThrottles": 1, "api5xx": 1}`);
+    return defaults;
+  }
+  for (const key of Object.keys(given)) {
+    if (!ALARM_FIELDS.includes(key)) problem(`alarms.${key}`, `unknown field; use ${ALARM_FIELDS.join(', ')}`);
+  }
+  const thresholds = {} as Record<'functionErrors' | 'functionThrottles' | 'api5xx', number>;
+  for (const name of ['functionErrors', 'functionThrottles', 'api5xx'] as const) {
+    const value = given[name] ?? defaults[name];
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      problem(`alarms.${name}`, `${describe(value)} is not a threshold; use a whole count of at least 1 per 5 minutes`);
+    }
+    thresholds[name] = value as number;
+  }
+  const snsTopicArn = given.snsTopicArn;
+  if (snsTopicArn !== undefined && (typeof snsTopicArn !== 'string' || !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(snsTopicArn))) {
+    problem('alarms.snsTopicArn', `${describe(snsTopicArn)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`);
+  }
+  return { ...thresholds, ...(snsTopicArn === undefined ? {} : { snsTopicArn: snsTopicArn as string }) };
 }
 
 function parseState(raw: unknown, region: unknown, problem: Report): StateConfig {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaAlias } from '@cdktf/provider-aws/lib/lambda-alias';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import {
   assertValid,
@@ -14,8 +15,11 @@ import {
 } from './aws-limits';
 import { LoggingRole } from './logging-role';
 
-/** Node.js runtimes AWS supports and this handler is tested on. */
-export const SUPPORTED_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
+/**
+ * Node.js runtimes AWS supports that the pinned AWS provider (5.100) accepts. nodejs20.x was
+ * deprecated on 2026-04-30 and can no longer be updated; nodejs24.x is newer than the provider.
+ */
+export const SUPPORTED_RUNTIMES = ['nodejs22.x'] as const;
 export type NodeRuntime = (typeof SUPPORTED_RUNTIMES)[number];
 
 export interface GreetingFunctionProps {
@@ -23,7 +27,7 @@ export interface GreetingFunctionProps {
   readonly functionName: string;
   /** Role the function runs as; the function waits for its log permissions. */
   readonly executionRole: LoggingRole;
-  /** The handler bundled into one JavaScript file; it is zipped alone as `index.js`'s sibling-free package. */
+  /** Path of the handler bundled into one JavaScript file: the only file in the zip. */
   readonly codeFile: string;
   /**
    * `<file>.<export>` of the handler inside the zip.
@@ -55,17 +59,43 @@ export interface GreetingFunctionProps {
    * @default 14
    */
   readonly logRetentionDays?: number;
+  /**
+   * KMS key ARN that encrypts the log group.
+   * @default CloudWatch Logs' own encryption
+   */
+  readonly logsKmsKeyArn?: string;
+  /**
+   * Concurrent executions reserved for the function, which also cap it.
+   * @default none reserved: the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * X-Ray tracing mode; `Active` samples and traces every call path.
+   * @default 'Active'
+   */
+  readonly tracing?: 'Active' | 'PassThrough';
+  /**
+   * The alias every caller should invoke; it follows the version published by each change.
+   * @default 'live'
+   */
+  readonly aliasName?: string;
 }
 
 /**
  * The greeting Lambda function, packaged by the archive provider from the bundled handler,
  * with its own log group created first so retention applies from the first line logged.
+ * Each change publishes a version and moves the alias (`live`) to it; callers invoke the alias.
  */
 export class GreetingFunction extends Construct {
   public readonly functionName: string;
+  /** Unqualified ARN of the function. */
   public readonly functionArn: string;
-  /** ARN API Gateway integrations call (`.../functions/<arn>/invocations`). */
-  public readonly invokeArn: string;
+  /** The version the last change published. */
+  public readonly functionVersion: string;
+  /** ARN of the alias (`<function arn>:live`). */
+  public readonly aliasArn: string;
+  /** ARN API Gateway integrations call for the alias (`.../functions/<alias arn>/invocations`). */
+  public readonly aliasInvokeArn: string;
   public readonly logGroupName: string;
   /** Memory in MB, as configured. */
   public readonly memorySize: number;
@@ -78,11 +108,20 @@ export class GreetingFunction extends Construct {
     const logRetentionDays = props.logRetentionDays ?? 14;
     const runtime = props.runtime ?? 'nodejs22.x';
     const handler = props.handler ?? 'index.helloworld';
+    const aliasName = props.aliasName ?? 'live';
     assertValid('GreetingFunction', 'functionName', resourceNameProblem(props.functionName, 64));
     assertValid('GreetingFunction', 'memorySize', memorySizeProblem(memorySize));
     assertValid('GreetingFunction', 'timeout', timeoutProblem(timeout));
     assertValid('GreetingFunction', 'greeting', greetingProblem(greeting));
     assertValid('GreetingFunction', 'logRetentionDays', logRetentionProblem(logRetentionDays));
+    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
+      throw new Error(
+        `GreetingFunction reservedConcurrency: ${props.reservedConcurrency} is not a concurrency; use a whole number of at least 1, or leave it out`,
+      );
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,127}$/.test(aliasName) || /^\d+$/.test(aliasName)) {
+      throw new Error(`GreetingFunction aliasName: ${JSON.stringify(aliasName)} is not an alias name; use letters, digits, "-" or "_", such as "live"`);
+    }
     if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)) {
       throw new Error(
         `GreetingFunction runtime: ${JSON.stringify(runtime)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(', ')}`,
@@ -109,6 +148,7 @@ export class GreetingFunction extends Construct {
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: logRetentionDays,
+      kmsKeyId: props.logsKmsKeyArn,
     });
 
     const fn = new LambdaFunction(this, 'function', {
@@ -122,12 +162,25 @@ export class GreetingFunction extends Construct {
       memorySize,
       timeout,
       environment: { variables: { GREETING: greeting } },
-      dependsOn: [logGroup, props.executionRole.policyAttachment],
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracingConfig: { mode: props.tracing ?? 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      // Every change of code or configuration publishes a version the alias then points at.
+      publish: true,
+      dependsOn: [logGroup, ...props.executionRole.policyAttachments],
+    });
+    const alias = new LambdaAlias(this, 'alias', {
+      name: aliasName,
+      description: 'What callers invoke; move it to an older version to roll back',
+      functionName: fn.functionName,
+      functionVersion: fn.version,
     });
 
     this.functionName = fn.functionName;
     this.functionArn = fn.arn;
-    this.invokeArn = fn.invokeArn;
+    this.functionVersion = fn.version;
+    this.aliasArn = alias.arn;
+    this.aliasInvokeArn = alias.invokeArn;
     this.logGroupName = logGroup.name;
     this.memorySize = memorySize;
   }

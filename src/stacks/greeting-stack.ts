@@ -4,9 +4,11 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf'
 import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig, Tier } from '../config/environment-config';
+import { ApiGatewayAccount } from '../constructs/api-gateway-account';
 import { GreetingFunction } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
 import { ProxyApi } from '../constructs/proxy-api';
+import { ServiceAlarms } from '../constructs/service-alarms';
 
 export interface GreetingStackProps {
   /** The environment this stack is deployed to. */
@@ -30,10 +32,18 @@ export interface GreetingStackProps {
   readonly offlinePlan?: boolean;
 }
 
-/** One QoS tier of the greeting service: logging role → function → REST API → stage. */
+/**
+ * The tier that sets the account's API Gateway CloudWatch role, when the environment says
+ * `create`; the other tier deploys after it.
+ */
+export const ACCOUNT_SETTINGS_TIER: Tier = 'standard';
+
+/** One QoS tier of the greeting service: logging role → function → REST API → stage, with alarms. */
 export class GreetingStack extends TerraformStack {
   public readonly greetingFunction: GreetingFunction;
   public readonly api: ProxyApi;
+  /** Present in the stack that sets the account's API Gateway CloudWatch role. */
+  public readonly apiGatewayAccount?: ApiGatewayAccount;
 
   constructor(scope: Construct, props: GreetingStackProps) {
     super(scope, props.tier);
@@ -49,22 +59,45 @@ export class GreetingStack extends TerraformStack {
     });
     new ArchiveProvider(this, 'archive');
 
+    const tierConfig = env.tiers[tier];
+    if (env.apiGatewayCloudWatchRole === 'create' && tier === ACCOUNT_SETTINGS_TIER) {
+      this.apiGatewayAccount = new ApiGatewayAccount(this, 'api-gateway-account', {
+        roleName: `${env.namePrefix}-${env.name}-apigw-cloudwatch`,
+      });
+    }
+
     const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging` });
     this.greetingFunction = new GreetingFunction(this, 'greeting-function', {
       functionName: baseName,
       executionRole: role,
       codeFile: props.codeFile,
-      memorySize: env.tiers[tier].memoryMb,
+      memorySize: tierConfig.memoryMb,
       timeout: env.timeoutSeconds,
       greeting: env.greeting,
       logRetentionDays: env.logRetentionDays,
+      logsKmsKeyArn: env.logsKmsKeyArn,
+      reservedConcurrency: tierConfig.reservedConcurrency,
     });
+    const apiName = `${baseName}-api`;
     this.api = new ProxyApi(this, 'proxy-api', {
-      apiName: `${baseName}-api`,
+      apiName,
       invokeRoleName: `${baseName}-apigw-invoke`,
       functionArn: this.greetingFunction.functionArn,
-      functionInvokeArn: this.greetingFunction.invokeArn,
+      aliasArn: this.greetingFunction.aliasArn,
+      functionInvokeArn: this.greetingFunction.aliasInvokeArn,
       stageName: env.stageName,
+      throttle: tierConfig.throttle,
+      logRetentionDays: env.logRetentionDays,
+      logsKmsKeyArn: env.logsKmsKeyArn,
+      apiKeyRequired: tierConfig.apiKeyRequired,
+      cloudWatchRoleSetting: this.apiGatewayAccount?.setting,
+    });
+    new ServiceAlarms(this, 'alarms', {
+      alarmNamePrefix: baseName,
+      functionName: baseName,
+      apiName,
+      stageName: env.stageName,
+      ...env.alarms,
     });
 
     new TerraformOutput(this, 'invoke_url', {
@@ -79,6 +112,16 @@ export class GreetingStack extends TerraformStack {
       value: this.greetingFunction.functionName,
       description: 'For aws lambda invoke --function-name',
     });
+    new TerraformOutput(this, 'live_version', {
+      value: this.greetingFunction.functionVersion,
+      description: 'The version the live alias points at; roll back by moving the alias',
+    });
+    if (this.api.apiKeyId) {
+      new TerraformOutput(this, 'api_key_id', {
+        value: this.api.apiKeyId,
+        description: 'aws apigateway get-api-key --include-value --api-key <id> shows the key',
+      });
+    }
   }
 
   /** One state per (environment, stack): a file under state/<env>/, or an S3 object. */

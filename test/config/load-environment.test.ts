@@ -5,6 +5,10 @@ import { PROJECT_ROOT, makeTempDir } from '../helpers';
 
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 const parse = (raw: unknown) => parseEnvironment('test', raw, 'environments/test.json');
+/** The two fields an environment file must hold. */
+const REQUIRED = { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing' };
+const STANDARD = { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false };
+const PREMIUM = { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false };
 
 describe('environment configuration', () => {
   it('ships dev, staging and prod', () => {
@@ -14,35 +18,51 @@ describe('environment configuration', () => {
   it.each(['dev', 'staging', 'prod'])('loads %s with the walkthrough tiers: standard 128 MB, premium 512 MB', (name) => {
     const env = loadEnvironment(name, ENVIRONMENTS);
     expect(env.name).toBe(name);
-    expect(env.tiers).toEqual({ standard: { memoryMb: 128 }, premium: { memoryMb: 512 } });
+    expect(env.tiers.standard.memoryMb).toBe(128);
+    expect(env.tiers.premium.memoryMb).toBe(512);
+    expect(env.tiers.premium.throttle.rateLimit).toBeGreaterThan(env.tiers.standard.throttle.rateLimit);
     expect(env.stageName).toBe('test');
     expect(env.tags.environment).toBe(name);
   });
 
   it('fills in the defaults a file leaves out', () => {
-    expect(parse({ region: 'us-east-1' })).toEqual({
+    expect(parse(REQUIRED)).toEqual({
       name: 'test',
-      region: 'us-east-1',
+      region: 'eu-central-1',
       namePrefix: 'hello-world',
       tags: {},
       logRetentionDays: 14,
       stageName: 'test',
       greeting: 'Hello',
       timeoutSeconds: 3,
-      tiers: { standard: { memoryMb: 128 }, premium: { memoryMb: 512 } },
+      tiers: { standard: STANDARD, premium: PREMIUM },
+      apiGatewayCloudWatchRole: 'existing',
+      alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1 },
       state: { type: 'local' },
     });
   });
 
   it('lets one tier override its memory and keeps the other default', () => {
-    expect(parse({ region: 'us-east-1', tiers: { premium: { memoryMb: 1024 } } }).tiers).toEqual({
-      standard: { memoryMb: 128 },
-      premium: { memoryMb: 1024 },
+    expect(parse({ ...REQUIRED, tiers: { premium: { memoryMb: 1024 } } }).tiers).toEqual({
+      standard: STANDARD,
+      premium: { ...PREMIUM, memoryMb: 1024 },
     });
   });
 
+  it('reads reserved concurrency, an API key requirement, alarm targets and a logs KMS key', () => {
+    const env = parse({
+      ...REQUIRED,
+      tiers: { premium: { reservedConcurrency: 20, apiKeyRequired: true } },
+      alarms: { api5xx: 5, snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' },
+      logsKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+    expect(env.tiers.premium).toEqual({ ...PREMIUM, reservedConcurrency: 20, apiKeyRequired: true });
+    expect(env.alarms).toEqual({ functionErrors: 1, functionThrottles: 1, api5xx: 5, snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' });
+    expect(env.logsKmsKeyArn).toBe('arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  });
+
   it('reads an S3 state setting, defaulting its region and locking', () => {
-    expect(parse({ region: 'eu-west-1', state: { type: 's3', bucket: 'my-state', keyPrefix: 'hello/prod' } }).state).toEqual({
+    expect(parse({ ...REQUIRED, region: 'eu-west-1', state: { type: 's3', bucket: 'my-state', keyPrefix: 'hello/prod' } }).state).toEqual({
       type: 's3',
       bucket: 'my-state',
       keyPrefix: 'hello/prod',
@@ -86,12 +106,25 @@ describe('environment configuration', () => {
     [{ state: { type: 's3', keyPrefix: 'k' } }, 'state.bucket: missing is not an S3 bucket name'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: '/k/' } }, 'state.keyPrefix: "/k/" is not a key prefix'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', useLockfile: 'yes' } }, 'state.useLockfile: "yes" is not true or false'],
+    [{ tiers: { standard: { throttle: { rateLimit: 100, burstLimit: 50 } } } }, 'tiers.standard.throttle.burstLimit: 50 is below the rate limit 100; make the burst at least the rate'],
+    [{ tiers: { standard: { throttle: { rateLimit: 0 } } } }, 'tiers.standard.throttle.rateLimit: 0 is not a rate; use requests per second above 0 and at most 10000'],
+    [{ tiers: { premium: { throttle: { rateLimit: 20, burstLimit: 400 } } } }, "tiers.premium.throttle.rateLimit: 20 is below the standard tier's 50; give premium at least standard's limits"],
+    [{ tiers: { standard: { reservedConcurrency: -5 } } }, 'tiers.standard.reservedConcurrency: -5 is not a concurrency; use a whole number of executions of at least 1'],
+    [{ tiers: { premium: { apiKeyRequired: 'yes' } } }, 'tiers.premium.apiKeyRequired: "yes" is not true or false'],
+    [{ apiGatewayCloudWatchRole: 'maybe' }, 'apiGatewayCloudWatchRole: "maybe" is not a choice; say "create" if this environment\'s standard stack should set the account\'s API Gateway CloudWatch role for "eu-central-1", or "existing"'],
+    [{ alarms: { api5xx: 0 } }, 'alarms.api5xx: 0 is not a threshold; use a whole count of at least 1 per 5 minutes'],
+    [{ alarms: { snsTopicArn: 'on-call' } }, 'alarms.snsTopicArn: "on-call" is not an SNS topic ARN'],
+    [{ logsKmsKeyArn: 'alias/logs' }, 'logsKmsKeyArn: "alias/logs" is not a KMS key ARN'],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
-    expect(() => parse({ region: 'eu-central-1', ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+    expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+  });
+
+  it('fails when the API Gateway CloudWatch role choice is missing: it must be made explicitly', () => {
+    expect(() => parse({ region: 'eu-central-1' })).toThrow('apiGatewayCloudWatchRole: missing is not a choice; say "create"');
   });
 
   it('reports every problem of a file at once', () => {
-    expect(() => parse({ region: 'x', greeting: '', logRetentionDays: 2 })).toThrow(
+    expect(() => parse({ ...REQUIRED, region: 'x', greeting: '', logRetentionDays: 2 })).toThrow(
       /region: "x".*\n.*logRetentionDays: 2.*\n.*greeting: ""/,
     );
   });

@@ -33,11 +33,11 @@ describe('GreetingFunction', () => {
 
   it('takes memory, timeout, greeting and runtime from its props', () => {
     expect(
-      synthFunction({ memorySize: 512, timeout: 10, greeting: 'Bonjour', runtime: 'nodejs20.x' }),
+      synthFunction({ memorySize: 512, timeout: 10, greeting: 'Bonjour', runtime: 'nodejs22.x' }),
     ).toHaveResourceWithProperties(LambdaFunction, {
       memory_size: 512,
       timeout: 10,
-      runtime: 'nodejs20.x',
+      runtime: 'nodejs22.x',
       environment: { variables: { GREETING: 'Bonjour' } },
     });
   });
@@ -68,17 +68,51 @@ describe('GreetingFunction', () => {
     expect(fn.depends_on).toEqual([
       expect.stringMatching(/^aws_cloudwatch_log_group\.greeting_logs_/),
       expect.stringMatching(/^aws_iam_role_policy_attachment\.role_basic-execution_/),
+      expect.stringMatching(/^aws_iam_role_policy_attachment\.role_xray-write_/),
     ]);
     expect(fn.role).toMatch(/^\$\{aws_iam_role\.role_/);
   });
 
+  it('publishes a version on every change and points the live alias at it', () => {
+    const tf = parse(synthFunction());
+    const fn = onlyResource(tf, 'aws_lambda_function');
+    expect(fn.publish).toBe(true);
+    expect(onlyResource(tf, 'aws_lambda_alias')).toMatchObject({
+      name: 'live',
+      function_name: expect.stringMatching(/^\$\{aws_lambda_function\.greeting_function_[0-9A-F]+\.function_name\}$/),
+      function_version: expect.stringMatching(/^\$\{aws_lambda_function\.greeting_function_[0-9A-F]+\.version\}$/),
+    });
+  });
+
+  it('traces actively and logs JSON into its own log group', () => {
+    const fn = onlyResource(parse(synthFunction()), 'aws_lambda_function');
+    expect(fn.tracing_config).toEqual({ mode: 'Active' });
+    expect(fn.logging_config).toEqual({
+      log_format: 'JSON',
+      log_group: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.greeting_logs_[0-9A-F]+\.name\}$/),
+    });
+  });
+
+  it('reserves concurrency and encrypts its logs only when asked', () => {
+    const plain = parse(synthFunction());
+    expect(onlyResource(plain, 'aws_lambda_function').reserved_concurrent_executions).toBeUndefined();
+    expect(onlyResource(plain, 'aws_cloudwatch_log_group').kms_key_id).toBeUndefined();
+    const key = 'arn:aws:kms:eu-central-1:123456789012:key/abc';
+    const tuned = parse(synthFunction({ reservedConcurrency: 25, logsKmsKeyArn: key }));
+    expect(onlyResource(tuned, 'aws_lambda_function').reserved_concurrent_executions).toBe(25);
+    expect(onlyResource(tuned, 'aws_cloudwatch_log_group').kms_key_id).toBe(key);
+  });
+
   it.each([
+    [{ reservedConcurrency: -1 }, 'GreetingFunction reservedConcurrency: -1 is not a concurrency; use a whole number of at least 1'],
+    [{ aliasName: '42' }, 'GreetingFunction aliasName: "42" is not an alias name'],
     [{ memorySize: 64 }, 'GreetingFunction memorySize: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
     [{ memorySize: 10241 }, 'GreetingFunction memorySize: 10241 is not a Lambda memory size'],
     [{ timeout: 29 }, 'GreetingFunction timeout: 29 is not a usable timeout; use whole seconds from 1 to 28'],
     [{ greeting: '' }, 'GreetingFunction greeting: "" is not a usable greeting; use 1 to 64 printable characters'],
     [{ logRetentionDays: 10 }, 'GreetingFunction logRetentionDays: 10 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5'],
-    [{ runtime: 'nodejs16.x' as never }, 'GreetingFunction runtime: "nodejs16.x" is not supported; use one of nodejs20.x, nodejs22.x'],
+    [{ runtime: 'nodejs16.x' as never }, 'GreetingFunction runtime: "nodejs16.x" is not supported; use one of nodejs22.x'],
+    [{ runtime: 'nodejs20.x' as never }, 'GreetingFunction runtime: "nodejs20.x" is not supported; use one of nodejs22.x'],
     [{ handler: 'main.handler' }, 'GreetingFunction handler: "main.handler" does not name the packaged file index.js; use "index.<export>"'],
     [{ functionName: 'Hello World' }, 'GreetingFunction functionName: "Hello World" is not a usable name'],
   ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { BASIC_EXECUTION_POLICY_ARN, LoggingRole } from '../../src/constructs/logging-role';
+import { BASIC_EXECUTION_POLICY_ARN, LoggingRole, XRAY_WRITE_POLICY_ARN } from '../../src/constructs/logging-role';
 import { onlyResource, parse } from '../helpers';
 
 describe('LoggingRole', () => {
@@ -26,6 +26,15 @@ describe('LoggingRole', () => {
     expect(role.managed_policy_arns).toBeUndefined();
     expect(role.inline_policy).toBeUndefined();
     expect(synthesized).toHaveResource(IamRole);
+  });
+
+  it('lets the function send X-Ray traces unless tracing is off', () => {
+    const policies = (synthesized: string) =>
+      Object.values(parse(synthesized).resource.aws_iam_role_policy_attachment).map((a: any) => a.policy_arn);
+    expect(policies(synth())).toEqual([BASIC_EXECUTION_POLICY_ARN, 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess']);
+    expect(XRAY_WRITE_POLICY_ARN).toBe('arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess');
+    const untraced = Testing.synthScope((scope) => new LoggingRole(scope, 'logging', { roleName: 'r', tracing: false }));
+    expect(policies(untraced)).toEqual([BASIC_EXECUTION_POLICY_ARN]);
   });
 
   it('fails on a role name IAM would reject, naming the field and the value', () => {

@@ -60,10 +60,60 @@ describe('ProxyApi', () => {
 
   it('grants API Gateway invoke on this function only', () => {
     const policy = onlyResource(parse(synthApi()), 'aws_iam_role_policy');
-    expect(policy.policy).toBe(
-      `\${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "lambda:InvokeFunction", "Resource" = "${FUNCTION_ARN}"}]})}`,
-    );
-    expect(policy.policy).not.toContain('*');
+    expect(JSON.parse(policy.policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN }],
+    });
+  });
+
+  it('grants invoke on exactly the function and its alias when requests go to the alias', () => {
+    const policy = onlyResource(parse(synthApi({ aliasArn: `${FUNCTION_ARN}:live` })), 'aws_iam_role_policy');
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [FUNCTION_ARN, `${FUNCTION_ARN}:live`] },
+    ]);
+  });
+
+  it('throttles, meters and logs errors for every method of the stage', () => {
+    const settings = onlyResource(parse(synthApi({ throttle: { rateLimit: 200, burstLimit: 400 } })), 'aws_api_gateway_method_settings');
+    expect(settings).toMatchObject({
+      method_path: '*/*',
+      settings: {
+        throttling_rate_limit: 200,
+        throttling_burst_limit: 400,
+        metrics_enabled: true,
+        logging_level: 'ERROR',
+        data_trace_enabled: false,
+      },
+    });
+    expect(settings.depends_on).toBeUndefined();
+  });
+
+  it('writes JSON access logs with request id, status and latencies, and traces with X-Ray', () => {
+    const tf = parse(synthApi({ logRetentionDays: 30 }));
+    const stage = onlyResource(tf, 'aws_api_gateway_stage');
+    expect(stage.xray_tracing_enabled).toBe(true);
+    expect(stage.access_log_settings.destination_arn).toMatch(/^\$\{aws_cloudwatch_log_group\.api_access-logs_[0-9A-F]+\.arn\}$/);
+    expect(JSON.parse(stage.access_log_settings.format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      latency: '$context.responseLatency',
+      integrationLatency: '$context.integrationLatency',
+    });
+    const groups = Object.values(tf.resource.aws_cloudwatch_log_group) as any[];
+    expect(groups.map((group) => [group.name, group.retention_in_days])).toEqual([
+      ['/aws/apigateway/Hello-World-Api/test/access', 30],
+      [expect.stringMatching(/^API-Gateway-Execution-Logs_\$\{aws_api_gateway_rest_api\.api_[0-9A-F]+\.id\}\/test$/), 30],
+    ]);
+  });
+
+  it('requires an API key with a usage plan only when asked', () => {
+    const tf = parse(synthApi({ apiKeyRequired: true, throttle: { rateLimit: 10, burstLimit: 20 } }));
+    for (const method of Object.values(tf.resource.aws_api_gateway_method) as any[]) expect(method.api_key_required).toBe(true);
+    expect(onlyResource(tf, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 10, burst_limit: 20 });
+    expect(onlyResource(tf, 'aws_api_gateway_usage_plan_key').key_type).toBe('API_KEY');
+    const open = parse(synthApi());
+    for (const method of Object.values(open.resource.aws_api_gateway_method) as any[]) expect(method.api_key_required).toBe(false);
+    expect(open.resource.aws_api_gateway_usage_plan).toBeUndefined();
   });
 
   it('deploys to the walkthrough stage "test" through a separate stage resource', () => {
@@ -104,6 +154,8 @@ describe('ProxyApi', () => {
     [{ stageName: 'my stage' }, 'ProxyApi stageName: "my stage" is not a stage name; use letters, digits, "-" or "_"'],
     [{ apiName: ' ' }, 'ProxyApi apiName: " " is not a usable API name; use 1 to 1024 characters'],
     [{ invokeRoleName: 'x'.repeat(65) }, `ProxyApi invokeRoleName: "${'x'.repeat(65)}" is not a usable name`],
+    [{ throttle: { rateLimit: 100, burstLimit: 10 } }, 'ProxyApi throttle: {"rateLimit":100,"burstLimit":10} is not a usable throttle; use a rateLimit above 0 and a whole burstLimit of at least the rate'],
+    [{ logRetentionDays: 2 }, 'ProxyApi logRetentionDays: 2 is not a retention CloudWatch Logs accepts'],
   ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {
     expect(() => synthApi(props)).toThrow(message);
   });

@@ -9,9 +9,9 @@ import { makeTempDir } from '../helpers';
 const recorded = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'plans', name), 'utf8'));
 
 describe('reading a recorded plan', () => {
-  it('counts a first plan as 14 resources to add, with the attributes that matter', () => {
+  it('counts a first plan as 25 resources to add, with the attributes that matter', () => {
     const plan = summarizePlanJson('standard', recorded('dev-standard-create.json'));
-    expect(plan.counts).toEqual({ add: 14, change: 0, replace: 0, destroy: 0 });
+    expect(plan.counts).toEqual({ add: 25, change: 0, replace: 0, destroy: 0 });
     const fn = plan.changes.find((change) => change.address.startsWith('aws_lambda_function.'));
     expect(fn).toEqual({
       address: 'aws_lambda_function.greeting-function_1D50C93D',
@@ -29,6 +29,7 @@ describe('reading a recorded plan', () => {
       function_name: 'hello-world-dev-standard',
       hello_url: '(known after apply)',
       invoke_url: '(known after apply)',
+      live_version: '(known after apply)',
     });
   });
 
@@ -50,7 +51,7 @@ describe('summary.md', () => {
   it('has a row of counts per stack and a table of changed resources', () => {
     const summary = renderSummary({ environment: 'dev', offline: false, plans: [create, update] });
     expect(summary).toContain('# Terraform plan: dev');
-    expect(summary).toContain('| standard | 14 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| standard | 25 | 0 | 0 | 0 | 0 |');
     expect(summary).toContain('| premium | 0 | 1 | 1 | 1 | 1 |');
     expect(summary).toContain('| `aws_lambda_function.greeting-function_1D50C93D` | update | memory: 128 MB → 256 MB |');
     expect(summary).toContain('- `hello_url`: https://abc123.execute-api.eu-central-1.amazonaws.com/test/hello');

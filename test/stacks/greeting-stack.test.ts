@@ -7,7 +7,11 @@ import { GreetingStack, GreetingStackProps } from '../../src/stacks/greeting-sta
 import { FIXTURE_HANDLER, onlyResource, parse } from '../helpers';
 
 function environment(name: string, fields: Record<string, unknown> = {}): EnvironmentConfig {
-  return parseEnvironment(name, { region: 'eu-central-1', tags: { environment: name }, ...fields }, `environments/${name}.json`);
+  return parseEnvironment(
+    name,
+    { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing', tags: { environment: name }, ...fields },
+    `environments/${name}.json`,
+  );
 }
 
 function synthStack(env: EnvironmentConfig, tier: Tier, props: Partial<GreetingStackProps> = {}): string {
@@ -35,9 +39,12 @@ describe('GreetingStack', () => {
         const tf = parse(synthStack(environment(envName), tier));
         const ownNames = [
           onlyResource(tf, 'aws_lambda_function').function_name,
-          onlyResource(tf, 'aws_cloudwatch_log_group').name,
           onlyResource(tf, 'aws_api_gateway_rest_api').name,
+          ...Object.values(tf.resource.aws_cloudwatch_log_group)
+            .map((group: any) => group.name)
+            .filter((name: string) => !name.startsWith('API-Gateway-Execution-Logs_${')),
           ...Object.values(tf.resource.aws_iam_role).map((role: any) => role.name),
+          ...Object.values(tf.resource.aws_cloudwatch_metric_alarm).map((alarm: any) => alarm.alarm_name),
         ];
         for (const name of ownNames) {
           expect(name).toContain(`-${envName}-${tier}`);
@@ -46,7 +53,8 @@ describe('GreetingStack', () => {
         }
       }
     }
-    expect(names.size).toBe(6 * 5);
+    // function, API, 2 log groups, 2 roles, 3 alarms
+    expect(names.size).toBe(6 * 9);
   });
 
   it('passes the environment greeting, timeout, retention and stage to the constructs', () => {
@@ -57,7 +65,9 @@ describe('GreetingStack', () => {
       timeout: 5,
       environment: { variables: { GREETING: 'Bonjour' } },
     });
-    expect(onlyResource(tf, 'aws_cloudwatch_log_group').retention_in_days).toBe(30);
+    for (const group of Object.values(tf.resource.aws_cloudwatch_log_group) as any[]) {
+      expect(group.retention_in_days).toBe(30);
+    }
     expect(onlyResource(tf, 'aws_api_gateway_stage').stage_name).toBe('v1');
   });
 
@@ -70,7 +80,7 @@ describe('GreetingStack', () => {
 
   it('outputs the invoke URL, the walkthrough URL and the function name', () => {
     const tf = parse(synthStack(environment('dev'), 'standard'));
-    expect(Object.keys(tf.output).sort()).toEqual(['function_name', 'hello_url', 'invoke_url']);
+    expect(Object.keys(tf.output).sort()).toEqual(['function_name', 'hello_url', 'invoke_url', 'live_version']);
     expect(tf.output.invoke_url.value).toMatch(/^\$\{aws_api_gateway_stage\.proxy-api_stage_[0-9A-F]+\.invoke_url\}$/);
     expect(tf.output.hello_url.value).toMatch(/\.invoke_url\}\/hello$/);
   });
@@ -110,6 +120,44 @@ describe('GreetingStack', () => {
     const normal = parse(synthStack(environment('dev'), 'standard')).provider.aws[0];
     expect(normal.skip_credentials_validation).toBeUndefined();
     expect(normal.access_key).toBeUndefined();
+  });
+
+  it('gives each tier its own throttling and reserved concurrency, premium above standard', () => {
+    const env = environment('prod', { tiers: { standard: { reservedConcurrency: 10 }, premium: { reservedConcurrency: 50 } } });
+    const [standard, premium] = TIERS.map((tier) => parse(synthStack(env, tier)));
+    expect(onlyResource(standard, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 50, throttling_burst_limit: 100 });
+    expect(onlyResource(premium, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 200, throttling_burst_limit: 400 });
+    expect(onlyResource(standard, 'aws_lambda_function').reserved_concurrent_executions).toBe(10);
+    expect(onlyResource(premium, 'aws_lambda_function').reserved_concurrent_executions).toBe(50);
+  });
+
+  it('requires an API key for a tier only when configured, and outputs its id', () => {
+    const env = environment('prod', { tiers: { premium: { apiKeyRequired: true } } });
+    const premium = parse(synthStack(env, 'premium'));
+    expect(onlyResource(premium, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 200, burst_limit: 400 });
+    expect(premium.output.api_key_id).toBeDefined();
+    expect(parse(synthStack(env, 'standard')).resource.aws_api_gateway_usage_plan).toBeUndefined();
+  });
+
+  it('sets the account CloudWatch role in the standard stack only, when the environment says create', () => {
+    const env = environment('dev', { apiGatewayCloudWatchRole: 'create' });
+    const standard = parse(synthStack(env, 'standard'));
+    expect(onlyResource(standard, 'aws_api_gateway_account').cloudwatch_role_arn).toMatch(/aws_iam_role\.api-gateway-account_role_/);
+    expect(onlyResource(standard, 'aws_api_gateway_method_settings').depends_on).toEqual([
+      expect.stringMatching(/^aws_api_gateway_account\./),
+    ]);
+    expect(parse(synthStack(env, 'premium')).resource.aws_api_gateway_account).toBeUndefined();
+    expect(parse(synthStack(environment('staging'), 'standard')).resource.aws_api_gateway_account).toBeUndefined();
+  });
+
+  it('sends alarms to the SNS topic of the environment', () => {
+    const env = environment('prod', { alarms: { snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call', api5xx: 5 } });
+    const alarms = Object.values(parse(synthStack(env, 'premium')).resource.aws_cloudwatch_metric_alarm) as any[];
+    expect(alarms.map((alarm) => [alarm.metric_name, alarm.threshold, alarm.alarm_actions]).sort()).toEqual([
+      ['5XXError', 5, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
+      ['Errors', 1, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
+      ['Throttles', 1, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
+    ]);
   });
 
   it.each(TIERS)('synthesizes the %s stack as in the snapshot', (tier) => {

@@ -1,0 +1,77 @@
+import * as path from 'path';
+import { Testing } from 'cdktf';
+import { TIERS } from '../../src/config/environment-config';
+import { listEnvironments, loadEnvironment } from '../../src/config/load-environment';
+import { GreetingStack } from '../../src/stacks/greeting-stack';
+import { FIXTURE_HANDLER, PROJECT_ROOT } from '../helpers';
+import { RULES } from './rules';
+
+const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
+
+/** Every stack of every shipped environment, synthesized. */
+const stacks = listEnvironments(ENVIRONMENTS).flatMap((environment) =>
+  TIERS.map((tier) => {
+    const stack = new GreetingStack(Testing.app(), { environment: loadEnvironment(environment, ENVIRONMENTS), tier, codeFile: FIXTURE_HANDLER });
+    return { environment, tier, tf: JSON.parse(Testing.synth(stack)) };
+  }),
+);
+
+describe.each(RULES.map((rule) => [`${rule.ids.join(', ')}: ${rule.title}`, rule] as const))('%s', (_, rule) => {
+  it.each(stacks.map((s) => [`${s.environment}/${s.tier}`, s] as const))('holds for %s', (_name, { tf, environment }) => {
+    expect(rule.check(tf, environment)).toEqual([]);
+  });
+});
+
+describe('the rules catch what they are for', () => {
+  const rule = (id: string) => RULES.find((r) => r.ids.includes(id))!;
+  const prod = stacks.find((s) => s.environment === 'prod')!;
+  const copy = () => JSON.parse(JSON.stringify(prod.tf));
+  const first = (tf: any, type: string) => Object.values(tf.resource[type])[0] as any;
+
+  it('fails a trust policy that lets any AWS principal assume the role (CKV_AWS_60)', () => {
+    const tf = copy();
+    first(tf, 'aws_iam_role').assume_role_policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
+    });
+    expect(rule('CKV_AWS_60').check(tf, 'dev')).toEqual([expect.stringMatching(/trust statement 0 allows \{"AWS":"\*"\} to sts:AssumeRole$/)]);
+  });
+
+  it('fails an invoke policy widened to every function (CKV_AWS_355)', () => {
+    const tf = copy();
+    const policy = first(tf, 'aws_iam_role_policy');
+    policy.policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] });
+    expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([
+      expect.stringContaining('statement 0 allows action ["lambda:*"]'),
+      expect.stringContaining('statement 0 applies to ["*"]'),
+    ]);
+  });
+
+  it('fails a function that only passes traces through (CKV_AWS_50)', () => {
+    const tf = copy();
+    first(tf, 'aws_lambda_function').tracing_config = { mode: 'PassThrough' };
+    expect(rule('CKV_AWS_50').check(tf, 'dev')).toEqual([expect.stringContaining('tracing_config is {"mode":"PassThrough"}')]);
+  });
+
+  it('fails a prod log group kept for 30 days (CKV_AWS_338), but not a dev one', () => {
+    const tf = copy();
+    first(tf, 'aws_cloudwatch_log_group').retention_in_days = 30;
+    expect(rule('CKV_AWS_338').check(prod.tf, 'prod')).toEqual([]);
+    expect(rule('CKV_AWS_338').check(tf, 'prod')).toEqual([expect.stringContaining('retention_in_days is 30 in prod')]);
+    expect(rule('CKV_AWS_338').check(tf, 'dev')).toEqual([]);
+  });
+
+  it('fails a stage without method settings (CKV2_AWS_4) or access logs (CKV_AWS_76)', () => {
+    const tf = copy();
+    delete tf.resource.aws_api_gateway_method_settings;
+    delete first(tf, 'aws_api_gateway_stage').access_log_settings;
+    expect(rule('CKV2_AWS_4').check(tf, 'dev')).toHaveLength(1);
+    expect(rule('CKV_AWS_76').check(tf, 'dev')).toHaveLength(1);
+  });
+
+  it('fails a deprecated runtime (CKV_AWS_363)', () => {
+    const tf = copy();
+    first(tf, 'aws_lambda_function').runtime = 'nodejs20.x';
+    expect(rule('CKV_AWS_363').check(tf, 'dev')).toEqual([expect.stringContaining('runtime nodejs20.x is deprecated')]);
+  });
+});
