@@ -93,9 +93,16 @@ const ATTRIBUTES: Record<string, Record<string, (values: any) => unknown>> = {
     runtime: (v) => v?.runtime,
     timeout: (v) => (v?.timeout === undefined ? undefined : `${v.timeout} s`),
     greeting: (v) => v?.environment?.[0]?.variables?.GREETING,
+    reserved_concurrency: (v) => (v?.reserved_concurrent_executions >= 0 ? v.reserved_concurrent_executions : undefined),
     source_code_hash: (v) => v?.source_code_hash,
   },
   aws_api_gateway_stage: { stage: (v) => v?.stage_name },
+  aws_api_gateway_method_settings: {
+    throttle: (v) => {
+      const settings = v?.settings?.[0];
+      return settings ? `${settings.throttling_rate_limit}/s, burst ${settings.throttling_burst_limit}` : undefined;
+    },
+  },
   aws_cloudwatch_log_group: { retention: (v) => (v?.retention_in_days === undefined ? undefined : `${v.retention_in_days} days`) },
 };
 

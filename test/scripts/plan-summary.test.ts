@@ -25,6 +25,9 @@ describe('reading a recorded plan', () => {
       },
     });
     expect(plan.changes.find((change) => change.address.startsWith('aws_api_gateway_stage.'))?.details).toEqual({ stage: 'test' });
+    expect(plan.changes.find((change) => change.address.startsWith('aws_api_gateway_method_settings.'))?.details).toEqual({
+      throttle: '50/s, burst 100',
+    });
     expect(plan.outputs).toEqual({
       function_name: 'hello-world-dev-standard',
       hello_url: '(known after apply)',
