@@ -151,10 +151,12 @@ async function standInPlan(): Promise<void> {
   }
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   const { stackDirs } = synthesizeGreetingApp({ environmentName: 'dev', projectRoot: dir, outdir: path.join(dir, 'cdktf.out'), offlinePlan: true });
-  for (const stack of TIERS) {
-    await replaceArchiveWithLocalZip(stackDirs[stack]);
-    planStack(stack, stackDirs[stack], path.join(dir, 'plans'));
-  }
+  await Promise.all(
+    TIERS.map(async (stack) => {
+      await replaceArchiveWithLocalZip(stackDirs[stack]);
+      await planStack(stack, stackDirs[stack], path.join(dir, 'plans'));
+    }),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

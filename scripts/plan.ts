@@ -37,7 +37,7 @@ export function parsePlanArgs(args: readonly string[]): { stacks: string[]; offl
   return { stacks: stacks.length ? stacks : [...TIERS], offline };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { stacks, offline: forcedOffline } = parsePlanArgs(process.argv.slice(2));
   const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
   const offline = forcedOffline || !hasAwsCredentials();
@@ -45,9 +45,15 @@ function main(): void {
   if (offline) progress('No AWS credentials set: planning offline with dummy keys and no account checks.');
 
   progress(`Synthesizing ${environmentName}`);
-  const { stackDirs } = synthesizeGreetingApp({ environmentName, projectRoot: PROJECT_ROOT, offlinePlan: offline });
+  const { stackDirs } = synthesizeGreetingApp({
+    environmentName,
+    projectRoot: PROJECT_ROOT,
+    outdir: path.join(PROJECT_ROOT, 'cdktf.out'),
+    offlinePlan: offline,
+  });
   const planDir = path.join(PROJECT_ROOT, 'plans', environmentName);
-  const plans: StackPlan[] = stacks.map((stack) => planStack(stack, stackDirs[stack], planDir, progress));
+  // The stacks share nothing, so they plan side by side; the summary keeps the stacks' order.
+  const plans: StackPlan[] = await Promise.all(stacks.map((stack) => planStack(stack, stackDirs[stack], planDir, progress)));
 
   const summaryFile = path.join(planDir, 'summary.md');
   fs.writeFileSync(summaryFile, renderSummary({ environment: environmentName, offline, plans }));
@@ -55,11 +61,9 @@ function main(): void {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error: Error) => {
     const prefix = error instanceof PlanError ? 'plan failed for stack ' : 'plan: ';
-    console.error(`${prefix}${(error as Error).message}`);
+    console.error(`${prefix}${error.message}`);
     process.exit(1);
-  }
+  });
 }

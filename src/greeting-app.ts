@@ -27,6 +27,8 @@ export interface GreetingApp {
   readonly app: App;
   readonly environment: EnvironmentConfig;
   readonly stacks: readonly GreetingStack[];
+  /** Absolute folder each stack is synthesized to, by stack name. */
+  readonly stackDirs: Readonly<Record<string, string>>;
 }
 
 /**
@@ -36,36 +38,32 @@ export interface GreetingApp {
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'));
   const codeFile = buildHandlerBundle(options.projectRoot).file;
-  const app = new App({ outdir: options.outdir, skipValidation: false });
+  const app = new App({ outdir: options.outdir });
+  const stackDirs: Record<string, string> = {};
+  // Each stack is named after its tier: `cdktf deploy standard premium`.
   const stacks = TIERS.map((tier) => {
-    const stackDir = path.resolve(app.outdir, 'stacks', tier);
-    return new GreetingStack(app, {
+    stackDirs[tier] = path.resolve(app.outdir, 'stacks', tier);
+    return new GreetingStack(app, tier, {
       environment,
       tier,
       codeFile,
-      projectRootFromStack: path.relative(stackDir, options.projectRoot).split(path.sep).join('/'),
+      projectRootFromStack: path.relative(stackDirs[tier], options.projectRoot).split(path.sep).join('/'),
       offlinePlan: options.offlinePlan,
     });
   });
   // The tier that sets the account's CloudWatch role goes first; `cdktf deploy` keeps the order.
   const first = stacks.find((stack) => stack.apiGatewayAccount);
   for (const stack of stacks) if (first && stack !== first) stack.addDependency(first);
-  return { app, environment, stacks };
+  return { app, environment, stacks, stackDirs };
 }
 
 /**
  * Builds and synthesizes the app, then clears any stack folder's record of another
  * environment's backend so the next `terraform init` needs no prompt and migrates nothing.
- * Returns the folder of each synthesized stack.
  */
-export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp & { readonly stackDirs: Record<string, string> } {
+export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp {
   const greetingApp = createGreetingApp(options);
   greetingApp.app.synth();
-  const stackDirs: Record<string, string> = {};
-  for (const stack of greetingApp.stacks) {
-    const name = stack.node.id;
-    stackDirs[name] = path.resolve(greetingApp.app.outdir, 'stacks', name);
-    forgetStaleBackend(stackDirs[name]);
-  }
-  return { ...greetingApp, stackDirs };
+  for (const stackDir of Object.values(greetingApp.stackDirs)) forgetStaleBackend(stackDir);
+  return greetingApp;
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -40,13 +40,23 @@ function terraformEnv(): NodeJS.ProcessEnv {
   return { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
 }
 
-function terraform(cwd: string, args: string[]) {
-  return spawnSync('terraform', args, {
-    cwd,
-    env: terraformEnv(),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 256 * 1024 * 1024,
+interface TerraformRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+
+/** Runs terraform without a terminal or stdin, so nothing can wait on a prompt. */
+function terraform(cwd: string, args: string[]): Promise<TerraformRun> {
+  return new Promise((resolve) => {
+    const child = spawn('terraform', args, { cwd, env: terraformEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => resolve({ status: null, stdout, stderr, error }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
@@ -56,7 +66,12 @@ function terraform(cwd: string, args: string[]) {
  * `<stack>.txt` and `<stack>.json` to `planDir`. Honours TF_CLI_CONFIG_FILE, so a filesystem
  * mirror serves the providers.
  */
-export function planStack(stack: string, stackDir: string, planDir: string, progress: (line: string) => void = () => undefined): StackPlan & { files: PlanFiles } {
+export async function planStack(
+  stack: string,
+  stackDir: string,
+  planDir: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<StackPlan & { files: PlanFiles }> {
   fs.mkdirSync(planDir, { recursive: true });
   const files: PlanFiles = {
     tfplan: path.resolve(planDir, `${stack}.tfplan`),
@@ -64,19 +79,19 @@ export function planStack(stack: string, stackDir: string, planDir: string, prog
     json: path.resolve(planDir, `${stack}.json`),
   };
   progress(`${stack}: terraform init`);
-  const init = terraform(stackDir, ['init', '-input=false', '-no-color']);
+  const init = await terraform(stackDir, ['init', '-input=false', '-no-color']);
   if (init.error) throw new PlanError(`${stack}: could not run terraform (${init.error.message}); install Terraform 1.10 or later`);
   if (init.status !== 0) throw new PlanError(`${stack}: terraform init failed:\n${errorText(init.stderr || init.stdout)}`);
   const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
 
   progress(`${stack}: terraform plan`);
-  const plan = terraform(stackDir, ['plan', '-input=false', '-no-color', `-out=${files.tfplan}`]);
+  const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', `-out=${files.tfplan}`]);
   if (plan.status !== 0) throw new PlanError(`${stack}: terraform plan failed:\n${errorText(plan.stderr || plan.stdout)}`);
   const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
   fs.writeFileSync(files.text, plan.stdout);
 
   // One more provider start for the machine-readable plan; the text above is the plan's own.
-  const json = terraform(stackDir, ['show', '-json', files.tfplan]);
+  const json = await terraform(stackDir, ['show', '-json', files.tfplan]);
   if (json.status !== 0) throw new PlanError(`${stack}: terraform show failed:\n${errorText(json.stderr)}`);
   fs.writeFileSync(files.json, json.stdout);
 

@@ -13,7 +13,7 @@ import { ServiceAlarms } from '../constructs/service-alarms';
 export interface GreetingStackProps {
   /** The environment this stack is deployed to. */
   readonly environment: EnvironmentConfig;
-  /** QoS tier; it is also the stack's name. */
+  /** QoS tier: its memory, throttling and concurrency, and the last part of every name. */
   readonly tier: Tier;
   /** The handler bundled into one JavaScript file. */
   readonly codeFile: string;
@@ -45,8 +45,9 @@ export class GreetingStack extends TerraformStack {
   /** Present in the stack that sets the account's API Gateway CloudWatch role. */
   public readonly apiGatewayAccount?: ApiGatewayAccount;
 
-  constructor(scope: Construct, props: GreetingStackProps) {
-    super(scope, props.tier);
+  /** `id` is the stack's name (`cdktf deploy <id>`); the app names each stack after its tier. */
+  constructor(scope: Construct, id: string, props: GreetingStackProps) {
+    super(scope, id);
     const { environment: env, tier } = props;
     // Environment and tier in every name, so all six stacks can share one account.
     const baseName = `${env.namePrefix}-${env.name}-${tier}`;

@@ -114,7 +114,7 @@ describe('plan helpers', () => {
   });
 
   const terraformFound = spawnSync('terraform', ['version']).status === 0;
-  (terraformFound ? it : it.skip)("fails when a plan fails, naming the stack and Terraform's error", () => {
+  (terraformFound ? it : it.skip)("fails when a plan fails, naming the stack and Terraform's error", async () => {
     const dir = makeTempDir('broken-stack-');
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ output: { url: { value: '${var.missing}' } } }));
     const config = path.join(dir, 'empty.tfrc');
@@ -122,10 +122,9 @@ describe('plan helpers', () => {
     const saved = process.env.TF_CLI_CONFIG_FILE;
     process.env.TF_CLI_CONFIG_FILE = config;
     try {
-      expect(() => planStack('premium', dir, path.join(dir, 'plans'))).toThrow(PlanError);
-      expect(() => planStack('premium', dir, path.join(dir, 'plans'))).toThrow(
-        /^premium: terraform (init|plan) failed:\n(.|\n)*Reference to undeclared input variable/,
-      );
+      const plan = planStack('premium', dir, path.join(dir, 'plans'));
+      await expect(plan).rejects.toThrow(PlanError);
+      await expect(plan).rejects.toThrow(/^premium: terraform (init|plan) failed:\n(.|\n)*Reference to undeclared input variable/);
     } finally {
       if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;
       else process.env.TF_CLI_CONFIG_FILE = saved;

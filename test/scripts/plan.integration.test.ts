@@ -35,18 +35,21 @@ async function synthAndPlan(dir: string, environment: string, stacks: string[]) 
     offlinePlan: true,
   });
   const planDir = path.join(dir, 'plans', environment);
-  const plans = [];
-  for (const stack of stacks) {
-    await replaceArchiveWithLocalZip(stackDirs[stack]);
-    const plan = planStack(stack, stackDirs[stack], planDir);
-    plans.push({ ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) });
-  }
-  return plans;
+  return Promise.all(
+    stacks.map(async (stack) => {
+      await replaceArchiveWithLocalZip(stackDirs[stack]);
+      const plan = await planStack(stack, stackDirs[stack], planDir);
+      return { ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) };
+    }),
+  );
 }
 
-/** Planned values by resource address. */
-function plannedValues(planJson: any): Record<string, any> {
-  return Object.fromEntries(planJson.planned_values.root_module.resources.map((r: any) => [r.address, r.values]));
+/** Addresses of the resources whose planned values differ between two plans. */
+function changedAddresses(beforeJson: any, afterJson: any): string[] {
+  const valuesOf = (planJson: any): Record<string, any> =>
+    Object.fromEntries(planJson.planned_values.root_module.resources.map((r: any) => [r.address, r.values]));
+  const [before, after] = [valuesOf(beforeJson), valuesOf(afterJson)];
+  return Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
 }
 
 function lambdaOf(planJson: any): any {
@@ -100,10 +103,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     const file = path.join(dir, 'environments', 'dev.json');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), greeting: 'Bonjour' }));
     const [bonjour] = await synthAndPlan(dir, 'dev', ['standard']);
-    const before = plannedValues(devPlans[0].json);
-    const after = plannedValues(bonjour.json);
-    const changed = Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
-    expect(changed).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
+    expect(changedAddresses(devPlans[0].json, bonjour.json)).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
     const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(bonjour.json)];
     expect(fnAfter.environment).toEqual([{ variables: { GREETING: 'Bonjour' } }]);
     expect({ ...fnAfter, environment: null }).toEqual({ ...fnBefore, environment: null });
@@ -115,10 +115,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     const handler = path.join(dir, 'lambda-src', 'index.ts');
     fs.writeFileSync(handler, fs.readFileSync(handler, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
     const [newCode] = await synthAndPlan(dir, 'dev', ['standard']);
-    const before = plannedValues(devPlans[0].json);
-    const after = plannedValues(newCode.json);
-    const changed = Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
-    expect(changed).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
+    expect(changedAddresses(devPlans[0].json, newCode.json)).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
     const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(newCode.json)];
     expect(fnAfter.source_code_hash).not.toBe(fnBefore.source_code_hash);
     expect({ ...fnAfter, source_code_hash: null }).toEqual({ ...fnBefore, source_code_hash: null });

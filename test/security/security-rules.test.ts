@@ -11,7 +11,7 @@ const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 /** Every stack of every shipped environment, synthesized. */
 const stacks = listEnvironments(ENVIRONMENTS).flatMap((environment) =>
   TIERS.map((tier) => {
-    const stack = new GreetingStack(Testing.app(), { environment: loadEnvironment(environment, ENVIRONMENTS), tier, codeFile: FIXTURE_HANDLER });
+    const stack = new GreetingStack(Testing.app(), tier, { environment: loadEnvironment(environment, ENVIRONMENTS), tier, codeFile: FIXTURE_HANDLER });
     return { environment, tier, tf: JSON.parse(Testing.synth(stack)) };
   }),
 );

@@ -15,7 +15,7 @@ function environment(name: string, fields: Record<string, unknown> = {}): Enviro
 }
 
 function synthStack(env: EnvironmentConfig, tier: Tier, props: Partial<GreetingStackProps> = {}): string {
-  const stack = new GreetingStack(Testing.app(), { environment: env, tier, codeFile: FIXTURE_HANDLER, ...props });
+  const stack = new GreetingStack(Testing.app(), tier, { environment: env, tier, codeFile: FIXTURE_HANDLER, ...props });
   return Testing.synth(stack);
 }
 
