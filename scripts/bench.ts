@@ -17,11 +17,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildHandlerBundle } from '../src/build/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
-import { synthesizeGreetingApp } from '../src/greeting-app';
 import { zipSingleFile } from './lib/function-zip';
-import { replaceArchiveWithLocalZip } from './lib/local-archive';
+import { planWithLocalArchive } from './lib/local-archive';
 import { findProviderMirror, writeMirrorCliConfig } from './lib/provider-mirror';
-import { planStack } from './lib/terraform-plan';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
@@ -111,7 +109,9 @@ async function benchHandler(calls: number): Promise<void> {
   const loads = Array.from({ length: 15 }, () => run(['load', bundle.file]).loadMs as number);
   const events = ['direct-hello-david.json', 'rest-get-hello-name.json', 'rest-post-json.json', 'rest-get-hello-path-name.json'];
   const invocations = run(['invoke', bundle.file, String(calls), ...events.map((file) => path.join(EVENTS, file))]);
-  const zip = await zipSingleFile(bundle.file, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zip-')), 'function.zip'));
+  const zipDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-'));
+  const zip = await zipSingleFile(bundle.file, path.join(zipDir, 'function.zip'));
+  fs.rmSync(zipDir, { recursive: true, force: true });
   console.log(`handler (bundle ${bundle.bytes} bytes)`);
   console.log(`  cold load, median of 15       ${median(loads).toFixed(2)} ms   target < 5 ms: ${verdict(median(loads) < 5)}`);
   console.log(
@@ -150,13 +150,7 @@ async function standInPlan(): Promise<void> {
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  const { stackDirs } = synthesizeGreetingApp({ environmentName: 'dev', projectRoot: dir, outdir: path.join(dir, 'cdktf.out'), offlinePlan: true });
-  await Promise.all(
-    TIERS.map(async (stack) => {
-      await replaceArchiveWithLocalZip(stackDirs[stack]);
-      await planStack(stack, stackDirs[stack], path.join(dir, 'plans'));
-    }),
-  );
+  await planWithLocalArchive(dir, 'dev', TIERS);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -9,11 +9,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesizeGreetingApp } from '../../src/greeting-app';
-import { replaceArchiveWithLocalZip } from '../../scripts/lib/local-archive';
+import { planWithLocalArchive } from '../../scripts/lib/local-archive';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/lib/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
-import { planStack } from '../../scripts/lib/terraform-plan';
 import { checkout } from '../helpers';
 
 const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
@@ -28,20 +26,8 @@ if (skipReason) console.warn(`Skipping the offline plan tests: ${skipReason}.`);
 
 /** Synthesizes `environment` in `dir` for offline planning and plans the named stacks. */
 async function synthAndPlan(dir: string, environment: string, stacks: string[]) {
-  const { stackDirs } = synthesizeGreetingApp({
-    environmentName: environment,
-    projectRoot: dir,
-    outdir: path.join(dir, 'cdktf.out'),
-    offlinePlan: true,
-  });
-  const planDir = path.join(dir, 'plans', environment);
-  return Promise.all(
-    stacks.map(async (stack) => {
-      await replaceArchiveWithLocalZip(stackDirs[stack]);
-      const plan = await planStack(stack, stackDirs[stack], planDir);
-      return { ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) };
-    }),
-  );
+  const plans = await planWithLocalArchive(dir, environment, stacks);
+  return plans.map((plan) => ({ ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) }));
 }
 
 /** Addresses of the resources whose planned values differ between two plans. */
