@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  alarmThresholdProblem,
   greetingProblem,
   logRetentionProblem,
   memorySizeProblem,
@@ -265,9 +266,7 @@ function parseAlarms(raw: unknown, problem: Report): AlarmConfig {
   const thresholds = {} as Record<'functionErrors' | 'functionThrottles' | 'api5xx', number>;
   for (const name of ['functionErrors', 'functionThrottles', 'api5xx'] as const) {
     const value = given[name] ?? defaults[name];
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      problem(`alarms.${name}`, `${describe(value)} is not a threshold; use a whole count of at least 1 per 5 minutes`);
-    }
+    report(problem, `alarms.${name}`, alarmThresholdProblem(value));
     thresholds[name] = value as number;
   }
   const snsTopicArn = given.snsTopicArn;

@@ -42,6 +42,14 @@ export function greetingProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** CloudWatch alarm thresholds here count events per 5-minute period. */
+export function alarmThresholdProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    return `${JSON.stringify(value)} is not a threshold; use a whole count of at least 1 per 5 minutes`;
+  }
+  return undefined;
+}
+
 /** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {

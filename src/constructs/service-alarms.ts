@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { alarmThresholdProblem, assertValid } from './aws-limits';
 
 export interface ServiceAlarmsProps {
   /** First part of each alarm's name. */
@@ -40,9 +41,7 @@ export class ServiceAlarms extends Construct {
     super(scope, id);
     const actions = props.snsTopicArn ? [props.snsTopicArn] : undefined;
     const alarm = (alarmId: string, what: string, namespace: string, metricName: string, dimensions: Record<string, string>, threshold: number) => {
-      if (!Number.isInteger(threshold) || threshold < 1) {
-        throw new Error(`ServiceAlarms ${alarmId}: ${threshold} is not a threshold; use a whole count of at least 1`);
-      }
+      assertValid('ServiceAlarms', alarmId, alarmThresholdProblem(threshold));
       return new CloudwatchMetricAlarm(this, alarmId, {
         alarmName: `${props.alarmNamePrefix}-${alarmId}`,
         alarmDescription: `${what}: ${threshold} or more in 5 minutes`,
