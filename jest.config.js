@@ -7,4 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60000,
+  // The emulated deploy spends most of its time waiting on terraform: let it run beside the rest.
+  maxWorkers: 2,
 };

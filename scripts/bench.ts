@@ -19,6 +19,7 @@ import { buildHandlerBundle } from '../src/build/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
 import { zipSingleFile } from './lib/function-zip';
 import { planWithLocalArchive } from './lib/local-archive';
+import { copyProject } from './lib/project-copy';
 import { findProviderMirror, writeMirrorCliConfig } from './lib/provider-mirror';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -145,11 +146,7 @@ function emptyPlanDir(): string {
 
 /** The plan of both stacks as the offline plan test makes it: archive_file replaced by a local zip. */
 async function standInPlan(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-stand-in-'));
-  for (const entry of ['src', 'lambda-src', 'environments', 'cdktf.json']) {
-    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const dir = copyProject(PROJECT_ROOT, 'plan-stand-in-');
   await planWithLocalArchive(dir, 'dev', TIERS);
   fs.rmSync(dir, { recursive: true, force: true });
 }

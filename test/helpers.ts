@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { copyProject } from '../scripts/lib/project-copy';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
@@ -34,10 +35,7 @@ export function removeTempDirs(): void {
 
 /** A checkout of the app's sources in a folder of its own, sharing this one's node_modules. */
 export function checkout(): string {
-  const dir = makeTempDir('checkout-');
-  for (const entry of ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'src', 'lambda-src', 'environments']) {
-    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const dir = copyProject(PROJECT_ROOT, 'checkout-');
+  tempDirs.push(dir);
   return dir;
 }

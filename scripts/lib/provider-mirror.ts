@@ -8,6 +8,11 @@ export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'registry.terraform.io', 'hashicorp', 'aws')));
 }
 
+/** Whether `mirror` holds hashicorp/<name> (the archive provider is missing from some). */
+export function mirrorHasProvider(mirror: string, name: string): boolean {
+  return fs.existsSync(path.join(mirror, 'registry.terraform.io', 'hashicorp', name));
+}
+
 /** Writes a Terraform CLI config that installs providers from `mirror` only; returns its path. */
 export function writeMirrorCliConfig(mirror: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfrc-')), 'terraform.rc');

@@ -1,6 +1,6 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { errorText, runTerraform as terraform } from './terraform-run';
 
 /** One resource change of a plan, with the attributes a reviewer looks at. */
 export interface ResourceChange {
@@ -33,31 +33,6 @@ export class PlanError extends Error {
     super(message);
     this.name = 'PlanError';
   }
-}
-
-/** Environment for terraform runs that must never wait for input or print colour codes. */
-function terraformEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
-}
-
-interface TerraformRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly error?: Error;
-}
-
-/** Runs terraform without a terminal or stdin, so nothing can wait on a prompt. */
-function terraform(cwd: string, args: string[]): Promise<TerraformRun> {
-  return new Promise((resolve) => {
-    const child = spawn('terraform', args, { cwd, env: terraformEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => resolve({ status: null, stdout, stderr, error }));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 /**
@@ -171,8 +146,4 @@ export function summarizePlanJson(
 /** Summaries of the warnings in Terraform's human output (boxed or not). */
 export function textWarnings(text: string): string[] {
   return [...text.matchAll(/^[│\s]*Warning: (.+)$/gm)].map((match) => match[1].trim());
-}
-
-function errorText(text: string): string {
-  return text.trim().split('\n').map((line) => line.replace(/^[│╷╵]\s?/, '')).filter(Boolean).join('\n');
 }

@@ -164,7 +164,14 @@ export class GreetingFunction extends Construct {
       environment: { variables: { GREETING: greeting } },
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracingConfig: { mode: props.tracing ?? 'Active' },
-      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      loggingConfig: {
+        logFormat: 'JSON',
+        logGroup: logGroup.name,
+        // AWS fills both levels with INFO for the JSON format; leaving them unset makes every
+        // later plan change the function and the alias (terraform-provider-aws #42181).
+        applicationLogLevel: 'INFO',
+        systemLogLevel: 'INFO',
+      },
       // Every change of code or configuration publishes a version the alias then points at.
       publish: true,
       dependsOn: [logGroup, ...props.executionRole.policyAttachments],

@@ -84,12 +84,14 @@ describe('GreetingFunction', () => {
     });
   });
 
-  it('traces actively and logs JSON into its own log group', () => {
+  it('traces actively and logs JSON into its own log group, with the INFO levels AWS would fill in (provider #42181)', () => {
     const fn = onlyResource(parse(synthFunction()), 'aws_lambda_function');
     expect(fn.tracing_config).toEqual({ mode: 'Active' });
     expect(fn.logging_config).toEqual({
       log_format: 'JSON',
       log_group: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.greeting_logs_[0-9A-F]+\.name\}$/),
+      application_log_level: 'INFO',
+      system_log_level: 'INFO',
     });
   });
 

@@ -1,0 +1,145 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+import { APIGatewayClient, GetDeploymentsCommand, GetResourcesCommand, GetRestApisCommand, GetStagesCommand, GetApiKeysCommand, GetUsagePlansCommand } from '@aws-sdk/client-api-gateway';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { LambdaClient, ListAliasesCommand, ListFunctionsCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+
+/** The moto version the patches in moto_server.py were written against. */
+export const EMULATOR_MOTO_VERSION = '5.2.1';
+const SERVER = path.join(__dirname, 'moto_server.py');
+
+/** The services the stacks (and their S3 state) use; all are served on the emulator's one port. */
+export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'iam', 'lambda', 'logs', 's3', 'sns', 'sts'] as const;
+
+/** Keys moto accepts; they reach nothing but the emulator. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' } as const;
+
+/** Why the emulator cannot run on this machine, or undefined when it can. */
+export function emulatorUnavailableReason(): string | undefined {
+  const probe = spawnSync('python3', ['-c', 'import moto, werkzeug; print(moto.__version__)'], { encoding: 'utf8' });
+  if (probe.error) return 'python3 is not on PATH';
+  if (probe.status !== 0) return `moto is not installed for python3 (pip install "moto[server]==${EMULATOR_MOTO_VERSION}")`;
+  const version = probe.stdout.trim();
+  if (version !== EMULATOR_MOTO_VERSION) {
+    return `moto ${version} is installed; the emulator's patches are written for moto ${EMULATOR_MOTO_VERSION}`;
+  }
+  return undefined;
+}
+
+export interface AwsEmulator {
+  /** `http://127.0.0.1:<port>`: every emulated service answers there. */
+  readonly endpoint: string;
+  readonly pid: number;
+  /** Stops the server by its pid and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts moto (patched where it differs from AWS, see moto_server.py) on 127.0.0.1 and a port
+ * the kernel picks. The server also exits by itself when this process goes, however it ends:
+ * it watches the stdin pipe this process holds.
+ */
+export function startAwsEmulator(timeoutMs = 30_000): Promise<AwsEmulator> {
+  const child: ChildProcess = spawn('python3', [SERVER], {
+    // AWS managed policies (AWSLambdaBasicExecutionRole, ...) exist only when moto loads them.
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`the AWS emulator did not start: ${why}${stderr ? `\n${stderr.trim()}` : ''}`)));
+    };
+    const timer = setTimeout(() => fail(`no port after ${timeoutMs / 1000} s`), timeoutMs);
+    const exitedEarly = (code: number | null) => fail(`exited with ${code}`);
+    child.once('error', (error) => fail(error.message));
+    child.once('exit', exitedEarly);
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const port = /^listening on (\d+)$/m.exec(stdout)?.[1];
+      if (!port) return;
+      clearTimeout(timer);
+      child.off('exit', exitedEarly);
+      resolve({ endpoint: `http://127.0.0.1:${port}`, pid: child.pid!, stop });
+    });
+  });
+}
+
+/** Settings for an AWS SDK client that talks to the emulator. */
+export function emulatorClientConfig(endpoint: string, region: string) {
+  return { endpoint, region, credentials: EMULATOR_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 };
+}
+
+/**
+ * What the emulator holds of the kinds of resource the stacks create, one line per resource
+ * (`<region> <kind> <name>`), sorted: equal inventories mean nothing duplicated and nothing
+ * orphaned. Lambda versions and API deployments are listed one by one, so a duplicate shows.
+ * The account's API Gateway setting is left out: AWS keeps it for the account and region.
+ */
+export async function emulatorInventory(endpoint: string, regions: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const iam = new IAMClient(emulatorClientConfig(endpoint, 'us-east-1'));
+  for (const role of (await iam.send(new ListRolesCommand({ MaxItems: 1000 }))).Roles ?? []) {
+    lines.push(`global iam-role ${role.RoleName}`);
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }));
+    for (const policy of attached.AttachedPolicies ?? []) lines.push(`global iam-role-attachment ${role.RoleName} ${policy.PolicyArn}`);
+    const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: role.RoleName }));
+    for (const name of inline.PolicyNames ?? []) lines.push(`global iam-role-policy ${role.RoleName} ${name}`);
+  }
+  for (const region of regions) {
+    const config = emulatorClientConfig(endpoint, region);
+    const lambda = new LambdaClient(config);
+    for (const fn of (await lambda.send(new ListFunctionsCommand({ MaxItems: 1000 }))).Functions ?? []) {
+      lines.push(`${region} lambda-function ${fn.FunctionName}`);
+      const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn.FunctionName }));
+      for (const version of versions.Versions ?? []) {
+        if (version.Version !== '$LATEST') lines.push(`${region} lambda-version ${fn.FunctionName}:${version.Version}`);
+      }
+      const aliases = await lambda.send(new ListAliasesCommand({ FunctionName: fn.FunctionName }));
+      for (const alias of aliases.Aliases ?? []) lines.push(`${region} lambda-alias ${fn.FunctionName}:${alias.Name}`);
+    }
+    const apigateway = new APIGatewayClient(config);
+    const apis = (await apigateway.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
+    for (const api of apis) {
+      lines.push(`${region} rest-api ${api.name}`);
+      for (const resource of (await apigateway.send(new GetResourcesCommand({ restApiId: api.id, limit: 500 }))).items ?? []) {
+        lines.push(`${region} rest-api-resource ${api.name} ${resource.path}`);
+      }
+      for (const _ of (await apigateway.send(new GetDeploymentsCommand({ restApiId: api.id, limit: 500 }))).items ?? []) {
+        lines.push(`${region} rest-api-deployment ${api.name}`);
+      }
+      for (const stage of (await apigateway.send(new GetStagesCommand({ restApiId: api.id }))).item ?? []) {
+        lines.push(`${region} rest-api-stage ${api.name} ${stage.stageName}`);
+      }
+    }
+    for (const plan of (await apigateway.send(new GetUsagePlansCommand({ limit: 500 }))).items ?? []) {
+      lines.push(`${region} usage-plan ${plan.name}`);
+    }
+    for (const key of (await apigateway.send(new GetApiKeysCommand({ limit: 500 }))).items ?? []) {
+      lines.push(`${region} api-key ${key.name}`);
+    }
+    const logs = new CloudWatchLogsClient(config);
+    for (const group of (await logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? []) {
+      // Execution log groups carry the API's generated id: name the API instead, so lines compare.
+      const name = group.logGroupName!.replace(/^API-Gateway-Execution-Logs_([^/]+)/, (_, id: string) => {
+        return `API-Gateway-Execution-Logs_<${apis.find((api) => api.id === id)?.name ?? 'no such API'}>`;
+      });
+      lines.push(`${region} log-group ${name}`);
+    }
+    const cloudwatch = new CloudWatchClient(config);
+    for (const alarm of (await cloudwatch.send(new DescribeAlarmsCommand({ MaxRecords: 100 }))).MetricAlarms ?? []) {
+      lines.push(`${region} alarm ${alarm.AlarmName}`);
+    }
+  }
+  return lines.sort();
+}

@@ -1,0 +1,232 @@
+/**
+ * Deploys the app's stacks to the AWS emulator with real terraform and the real AWS provider:
+ * the Terraform JSON `cdktf synth` writes, plus one override file per stack that points the
+ * provider (and an S3 backend) at the emulator. Terraform merges `*_override.tf.json` into the
+ * configuration, so `cdk.tf.json` stays as users get it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { synthesizeGreetingApp } from '../../src/greeting-app';
+import { replaceArchiveWithLocalZip } from '../lib/local-archive';
+import { TerraformRun, TerraformRunOptions, errorText, runTerraform, terraformErrors } from '../lib/terraform-run';
+import { EMULATED_SERVICES, EMULATOR_CREDENTIALS } from './aws-emulator';
+
+/** The file, beside each stack's `cdk.tf.json`, that points it at the emulator. */
+export const EMULATOR_OVERRIDE_FILE = 'emulator_override.tf.json';
+
+export interface EmulatedStack {
+  readonly name: string;
+  /** The stack's working directory (`<outdir>/stacks/<name>`). */
+  readonly dir: string;
+}
+
+export interface EmulatedEnvironment {
+  readonly environment: string;
+  /** The environment's AWS region. */
+  readonly region: string;
+  /** The stacks in the order `cdktf deploy` applies them (dependencies first). */
+  readonly stacks: readonly EmulatedStack[];
+}
+
+export interface EmulatedSynthOptions {
+  /**
+   * Replace the `archive_file` data source by the same zip built locally, for machines whose
+   * provider mirror lacks hashicorp/archive.
+   * @default false
+   */
+  readonly localArchive?: boolean;
+}
+
+/** A failed terraform command: the message names the stack, the resource and AWS's error. */
+export class DeployError extends Error {
+  constructor(
+    message: string,
+    readonly run: TerraformRun,
+  ) {
+    super(message);
+    this.name = 'DeployError';
+  }
+}
+
+/**
+ * Synthesizes `environment` in `projectRoot` (a throw-away copy: local state lands in its
+ * `state/`) and points every stack at the emulator at `endpoint`.
+ */
+export async function synthesizeForEmulator(
+  projectRoot: string,
+  environment: string,
+  endpoint: string,
+  options: EmulatedSynthOptions = {},
+): Promise<EmulatedEnvironment> {
+  const outdir = path.join(projectRoot, 'cdktf.out');
+  const app = synthesizeGreetingApp({ environmentName: environment, projectRoot, outdir });
+  const stacks = deployOrder(outdir).map((name) => ({ name, dir: app.stackDirs[name] }));
+  for (const stack of stacks) {
+    if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
+    writeEmulatorOverride(stack.dir, endpoint);
+  }
+  return { environment, region: app.environment.region, stacks };
+}
+
+/** Stack names from cdktf's manifest, each after the stacks it depends on, as `cdktf deploy` runs them. */
+export function deployOrder(outdir: string): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+  const dependencies: Record<string, string[]> = Object.fromEntries(
+    Object.entries<any>(manifest.stacks).map(([name, stack]) => [name, stack.dependencies ?? []]),
+  );
+  const order: string[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (order.includes(name)) return;
+    if (path.includes(name)) throw new Error(`stacks depend on each other in a cycle: ${[...path, name].join(' → ')}`);
+    for (const dependency of dependencies[name]) visit(dependency, [...path, name]);
+    order.push(name);
+  };
+  for (const name of Object.keys(dependencies)) visit(name, []);
+  return order;
+}
+
+/** Writes the override that sends the stack's AWS calls, and its S3 state if any, to `endpoint`. */
+export function writeEmulatorOverride(stackDir: string, endpoint: string): void {
+  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+  const override: any = {
+    provider: {
+      aws: [
+        {
+          access_key: EMULATOR_CREDENTIALS.accessKeyId,
+          secret_key: EMULATOR_CREDENTIALS.secretAccessKey,
+          skip_metadata_api_check: 'true',
+          s3_use_path_style: true,
+          endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
+        },
+      ],
+    },
+  };
+  const s3 = synthesized.terraform?.backend?.s3;
+  if (s3) {
+    // An override's backend block replaces the original whole, so it repeats every setting.
+    override.terraform = {
+      backend: {
+        s3: {
+          ...s3,
+          access_key: EMULATOR_CREDENTIALS.accessKeyId,
+          secret_key: EMULATOR_CREDENTIALS.secretAccessKey,
+          endpoints: { s3: endpoint, sts: endpoint },
+          use_path_style: true,
+          skip_credentials_validation: true,
+          skip_requesting_account_id: true,
+        },
+      },
+    };
+  }
+  fs.writeFileSync(path.join(stackDir, EMULATOR_OVERRIDE_FILE), `${JSON.stringify(override, null, 2)}\n`);
+}
+
+async function terraformIn(stack: EmulatedStack, args: string[], options?: TerraformRunOptions): Promise<TerraformRun> {
+  const run = await runTerraform(stack.dir, args, options);
+  if (run.error) throw new DeployError(`${stack.name}: could not run terraform (${run.error.message}); install Terraform 1.10 or later`, run);
+  return run;
+}
+
+/** `terraform init` once per working directory; again only when the backend changed. */
+export async function initStack(stack: EmulatedStack): Promise<void> {
+  const init = await terraformIn(stack, ['init', '-input=false', '-no-color', '-reconfigure']);
+  if (init.status !== 0) throw new DeployError(`${stack.name}: terraform init failed:\n${errorText(init.stderr || init.stdout)}`, init);
+}
+
+/** Explains a failed apply or destroy: the stack, each failing resource and AWS's answer. */
+function failure(stack: EmulatedStack, verb: string, run: TerraformRun): DeployError {
+  const errors = terraformErrors(run.stderr);
+  // On SIGINT terraform lets the calls under way finish, saves its state and says so.
+  if (run.signal || errors.some((error) => /^execution halted$/i.test(error.summary))) {
+    return new DeployError(`${stack.name}: terraform ${verb} was interrupted; its state holds what it finished, so run it again`, run);
+  }
+  const lines = errors.length
+    ? errors.map((error) => `  ${error.address ?? '(no resource)'}: ${error.summary}${error.detail ? `\n    ${error.detail.split('\n').join('\n    ')}` : ''}`)
+    : [`  ${errorText(run.stderr || run.stdout)}`];
+  return new DeployError(`${stack.name}: terraform ${verb} failed:\n${lines.join('\n')}`, run);
+}
+
+/** `terraform apply` of one stack; throws a {@link DeployError} naming what AWS refused. */
+export async function applyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
+  const run = await terraformIn(stack, ['apply', '-auto-approve', '-input=false', '-no-color'], options);
+  if (run.status !== 0) throw failure(stack, 'apply', run);
+  return run;
+}
+
+export async function destroyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
+  const run = await terraformIn(stack, ['destroy', '-auto-approve', '-input=false', '-no-color'], options);
+  if (run.status !== 0) throw failure(stack, 'destroy', run);
+  return run;
+}
+
+export interface StackReplan {
+  readonly stack: string;
+  /** True when terraform found nothing to change (`-detailed-exitcode` 0). */
+  readonly clean: boolean;
+  /** Every resource the plan would touch, with terraform's actions. */
+  readonly changes: readonly { readonly address: string; readonly type: string; readonly actions: readonly string[]; readonly before: any; readonly after: any }[];
+  /** `terraform show -json` of the plan. */
+  readonly json: any;
+}
+
+/** `terraform plan -detailed-exitcode`, refreshing from the emulator, with the plan as JSON. */
+export async function planStackAgainstEmulator(stack: EmulatedStack): Promise<StackReplan> {
+  const planFile = path.join(stack.dir, 'emulator.tfplan');
+  const plan = await terraformIn(stack, ['plan', '-detailed-exitcode', '-input=false', '-no-color', `-out=${planFile}`]);
+  if (plan.status !== 0 && plan.status !== 2) throw failure(stack, 'plan', plan);
+  const show = await terraformIn(stack, ['show', '-json', planFile]);
+  if (show.status !== 0) throw failure(stack, 'show', show);
+  fs.rmSync(planFile, { force: true });
+  const json = JSON.parse(show.stdout);
+  const changes = (json.resource_changes ?? [])
+    .filter((change: any) => !change.change.actions.every((action: string) => action === 'no-op' || action === 'read'))
+    .map((change: any) => ({ address: change.address, type: change.type, actions: change.change.actions, before: change.change.before, after: change.change.after }));
+  return { stack: stack.name, clean: plan.status === 0, changes, json };
+}
+
+/** Seconds each step of a stack took. */
+export interface StackTiming {
+  readonly stack: string;
+  readonly seconds: number;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return [result, Number(process.hrtime.bigint() - started) / 1e9];
+}
+
+/** Inits and applies every stack, dependencies first; stops at the first that fails. */
+export async function deployEnvironment(env: EmulatedEnvironment, progress: (line: string) => void = () => undefined): Promise<StackTiming[]> {
+  const timings: StackTiming[] = [];
+  for (const stack of env.stacks) {
+    progress(`${env.environment}/${stack.name}: init and apply`);
+    const [, seconds] = await timed(async () => {
+      await initStack(stack);
+      await applyStack(stack);
+    });
+    timings.push({ stack: stack.name, seconds });
+  }
+  return timings;
+}
+
+/** Plans every stack again; all of them side by side, as they share nothing. */
+export async function replanEnvironment(env: EmulatedEnvironment): Promise<(StackReplan & { seconds: number })[]> {
+  return Promise.all(
+    env.stacks.map(async (stack) => {
+      const [replan, seconds] = await timed(() => planStackAgainstEmulator(stack));
+      return { ...replan, seconds };
+    }),
+  );
+}
+
+/** Destroys every stack in the reverse of the deploy order. */
+export async function destroyEnvironment(env: EmulatedEnvironment, progress: (line: string) => void = () => undefined): Promise<StackTiming[]> {
+  const timings: StackTiming[] = [];
+  for (const stack of [...env.stacks].reverse()) {
+    progress(`${env.environment}/${stack.name}: destroy`);
+    const [, seconds] = await timed(() => destroyStack(stack));
+    timings.push({ stack: stack.name, seconds });
+  }
+  return timings;
+}

@@ -1,0 +1,232 @@
+/**
+ * Applies the stacks of dev and prod to a local AWS emulator (moto, patched where it answers
+ * differently from AWS: scripts/emulator/moto_server.py) with real terraform and the real AWS
+ * provider from the mirror, then proves what a plan alone cannot: every stack re-plans to
+ * "no changes", changes move only what they should, an interrupted deploy converges, a failed
+ * one names what AWS refused, destroy leaves nothing behind, and S3 state locks.
+ *
+ * As in the offline plan test, only the `archive_file` data source stands in (the mirror has
+ * no hashicorp/archive): the same zip is built locally.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
+import {
+  EmulatedEnvironment,
+  applyStack,
+  deployEnvironment,
+  destroyEnvironment,
+  planStackAgainstEmulator,
+  replanEnvironment,
+  synthesizeForEmulator,
+} from '../../scripts/emulator/emulated-deploy';
+import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/lib/provider-mirror';
+import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
+import { checkout } from '../helpers';
+
+const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+const mirror = findProviderMirror();
+const skipReason = !terraformFound
+  ? 'terraform is not on PATH'
+  : !mirror
+    ? 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)'
+    : emulatorUnavailableReason();
+const describeEmulated = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`Skipping the emulated deploy tests: ${skipReason}.`);
+
+const ENVIRONMENTS = ['dev', 'prod'] as const;
+
+/** Rewrites one environment file of a checkout. */
+function editEnvironment(dir: string, environment: string, edit: (config: any) => any): void {
+  const file = path.join(dir, 'environments', `${environment}.json`);
+  fs.writeFileSync(file, JSON.stringify(edit(JSON.parse(fs.readFileSync(file, 'utf8'))), null, 2));
+}
+
+/** Resource addresses a plan would touch, with terraform's actions: `update aws_lambda_function`. */
+function planned(changes: readonly { type: string; actions: readonly string[] }[]): string[] {
+  return changes.map((change) => `${change.actions.join('+')} ${change.type}`).sort();
+}
+
+describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, interrupt, destroy, lock', () => {
+  let emulator: AwsEmulator;
+  /** A checkout per environment: each synthesizes into its own cdktf.out, as on a developer's machine. */
+  const dirs: Record<string, string> = {};
+  const deployed: Record<string, EmulatedEnvironment> = {};
+  let inventoryAfterDeploy: string[];
+  let regions: string[];
+  const savedConfig = process.env.TF_CLI_CONFIG_FILE;
+
+  const synth = async (environment: string, projectRoot = dirs[environment]) =>
+    synthesizeForEmulator(projectRoot, environment, emulator.endpoint, { localArchive: true });
+
+  beforeAll(async () => {
+    const config = writeMirrorCliConfig(mirror as string);
+    process.env.TF_CLI_CONFIG_FILE = config;
+    emulator = await startAwsEmulator();
+    for (const environment of ENVIRONMENTS) {
+      dirs[environment] = checkout();
+      deployed[environment] = await synth(environment);
+    }
+    regions = [...new Set(Object.values(deployed).map((env) => env.region))];
+    // Environments share nothing but the emulator, so they deploy side by side.
+    await Promise.all(Object.values(deployed).map((env) => deployEnvironment(env)));
+    inventoryAfterDeploy = await emulatorInventory(emulator.endpoint, regions);
+  }, 300_000);
+
+  afterAll(async () => {
+    interruptTerraform();
+    await emulator?.stop();
+    if (savedConfig === undefined) delete process.env.TF_CLI_CONFIG_FILE;
+    else process.env.TF_CLI_CONFIG_FILE = savedConfig;
+  });
+
+  it('deploys every stack of dev and prod, and the emulator holds each stack once', () => {
+    for (const environment of ENVIRONMENTS) {
+      for (const tier of ['standard', 'premium']) {
+        const name = `hello-world-${environment}-${tier}`;
+        expect(inventoryAfterDeploy.filter((line) => line.endsWith(` lambda-function ${name}`))).toHaveLength(1);
+        expect(inventoryAfterDeploy.filter((line) => line.endsWith(` rest-api ${name}-api`))).toHaveLength(1);
+        expect(inventoryAfterDeploy).toContain(`${deployed[environment].region} lambda-alias ${name}:live`);
+      }
+    }
+    expect(deployed.dev.stacks.map((stack) => stack.name)).toEqual(['standard', 'premium']);
+  });
+
+  it('re-plans every stack of dev and prod to no changes after apply', async () => {
+    const replans = (await Promise.all(ENVIRONMENTS.map((environment) => replanEnvironment(deployed[environment])))).flat();
+    // Each stack's pending changes, so a failure shows what keeps changing.
+    expect(replans.map((replan) => [replan.stack, replan.changes.map((change) => change.address)])).toEqual([
+      ['standard', []],
+      ['premium', []],
+      ['standard', []],
+      ['premium', []],
+    ]);
+    expect(replans.every((replan) => replan.clean)).toBe(true);
+  }, 120_000);
+
+  it('updates the function in place, publishes a version and moves the alias when the greeting changes; nothing of the API is replaced', async () => {
+    editEnvironment(dirs.dev, 'dev', (config) => ({ ...config, greeting: 'Bonjour' }));
+    const env = await synth('dev');
+    const plans = await Promise.all(env.stacks.map((stack) => planStackAgainstEmulator(stack)));
+    for (const plan of plans) {
+      expect(planned(plan.changes)).toEqual(['update aws_lambda_alias', 'update aws_lambda_function']);
+      const fn = plan.changes.find((change) => change.type === 'aws_lambda_function')!;
+      expect(fn.after.environment).toEqual([{ variables: { GREETING: 'Bonjour' } }]);
+      expect(fn.after.source_code_hash).toBe(fn.before.source_code_hash);
+    }
+    for (const stack of env.stacks) await applyStack(stack);
+    const replans = await replanEnvironment(env);
+    expect(replans.map((replan) => [replan.stack, replan.clean, replan.changes.map((change) => change.address)])).toEqual([
+      ['standard', true, []],
+      ['premium', true, []],
+    ]);
+    const state = await runTerraform(env.stacks[0].dir, ['output', '-raw', 'live_version']);
+    expect(state.stdout).toBe('2');
+  }, 180_000);
+
+  it("moves only source_code_hash, the version and the alias when the handler's code changes", async () => {
+    const handler = path.join(dirs.dev, 'lambda-src', 'index.ts');
+    fs.writeFileSync(handler, `${fs.readFileSync(handler, 'utf8')}\n// a change of code\nexport const CODE_REVISION = 2;\n`);
+    const env = await synth('dev');
+    const [standard] = env.stacks;
+    const plan = await planStackAgainstEmulator(standard);
+    expect(planned(plan.changes)).toEqual(['update aws_lambda_alias', 'update aws_lambda_function']);
+    const fn = plan.changes.find((change) => change.type === 'aws_lambda_function')!;
+    const changedArguments = Object.keys(fn.after).filter(
+      (key) => fn.after[key] !== undefined && JSON.stringify(fn.after[key]) !== JSON.stringify(fn.before[key]),
+    );
+    expect(changedArguments).toEqual(['source_code_hash']);
+    await applyStack(standard);
+    expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
+  }, 180_000);
+
+  it('destroys in reverse order and leaves none of the stacks’ resources in the emulator', async () => {
+    const devNow = await synth('dev');
+    await Promise.all([destroyEnvironment(devNow), destroyEnvironment(deployed.prod)]);
+    expect(await emulatorInventory(emulator.endpoint, regions)).toEqual([]);
+  }, 240_000);
+
+  it('fails naming the stack, the resource and AWS’s error when AWS refuses a resource, and keeps the state readable', async () => {
+    const env = await synth('dev');
+    const [standard] = env.stacks;
+    const iam = new IAMClient(emulatorClientConfig(emulator.endpoint, 'us-east-1'));
+    // A role left behind by hand, with the name the stack wants.
+    await iam.send(new CreateRoleCommand({ RoleName: 'hello-world-dev-standard-logging', AssumeRolePolicyDocument: '{}' }));
+    try {
+      await expect(applyStack(standard)).rejects.toThrow(
+        /^standard: terraform apply failed:\n {2}aws_iam_role\.logging-role_[0-9A-F]+: creating IAM Role \(hello-world-dev-standard-logging\)[^\n]*EntityAlreadyExists/,
+      );
+      const list = await runTerraform(standard.dir, ['state', 'list']);
+      expect(list.status).toBe(0);
+      expect(list.stdout).not.toMatch(/aws_iam_role\.logging-role_role/);
+    } finally {
+      await iam.send(new DeleteRoleCommand({ RoleName: 'hello-world-dev-standard-logging' }));
+    }
+  }, 120_000);
+
+  it('converges when a deploy is interrupted half-way (SIGINT, as Ctrl-C), with no duplicate or orphaned resource', async () => {
+    const [standard] = (await synth('dev')).stacks;
+    let created = 0;
+    await expect(
+      applyStack(standard, {
+        onLine: (line, child) => {
+          if (/: Creation complete after/.test(line) && ++created === 10) child.kill('SIGINT');
+        },
+      }),
+    ).rejects.toThrow(/^standard: terraform apply was interrupted/);
+    const partial = await runTerraform(standard.dir, ['state', 'list']);
+    const recorded = partial.stdout.trim().split('\n').filter(Boolean).length;
+    expect(recorded).toBeGreaterThanOrEqual(10);
+    expect(recorded).toBeLessThan(25);
+
+    await applyStack(standard);
+    // What dev's standard stack (and the account role it owns) holds now is what it held after the first deploy.
+    const ofStandard = (lines: string[]) => lines.filter((line) => /hello-world-dev-(standard|apigw-cloudwatch)/.test(line));
+    expect(ofStandard(inventoryAfterDeploy)).toHaveLength(21);
+    expect(ofStandard(await emulatorInventory(emulator.endpoint, regions))).toEqual(ofStandard(inventoryAfterDeploy));
+    expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
+  }, 180_000);
+
+  it('refuses a second deploy of a stack while the first holds the S3 lock, naming the holder, and leaves the state whole', async () => {
+    // prod, destroyed above, now with its state in the emulator's S3.
+    const s3Dir = checkout();
+    const bucket = 'hello-world-emulated-state';
+    editEnvironment(s3Dir, 'prod', (config) => ({
+      ...config,
+      state: { type: 's3', bucket, keyPrefix: 'hello-world/prod', region: 'eu-west-1', useLockfile: true },
+    }));
+    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1'));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const env = await synth('prod', s3Dir);
+    const [standard] = env.stacks;
+    const init = await runTerraform(standard.dir, ['init', '-input=false', '-no-color']);
+    expect(init.stderr).toBe('');
+
+    let second: Promise<Awaited<ReturnType<typeof runTerraform>>> | undefined;
+    const first = applyStack(standard, {
+      onLine: (line) => {
+        // The first holds the lock from before its first change until its state is written.
+        if (!second && /: Creating\.\.\.$/.test(line)) {
+          second = runTerraform(standard.dir, ['apply', '-auto-approve', '-input=false', '-no-color']);
+        }
+      },
+    });
+    await first;
+    const refused = await second!;
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/Error acquiring the state lock/);
+    expect(refused.stderr).toMatch(/Path: +hello-world-emulated-state\/hello-world\/prod\/standard\.tfstate/);
+    expect(refused.stderr).toMatch(/Operation: +OperationTypeApply/);
+    expect(refused.stderr).toMatch(/Who: +\S+@\S+/);
+
+    const state = JSON.parse(
+      await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate' }))).Body!.transformToString(),
+    );
+    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(25);
+    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate.tflock' }))).rejects.toThrow();
+    expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
+  }, 240_000);
+});
