@@ -9,7 +9,8 @@ import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
 import { replaceArchiveWithLocalZip } from '../lib/local-archive';
 import { TerraformRun, TerraformRunOptions, errorText, runTerraform, terraformErrors } from '../lib/terraform-run';
-import { EMULATED_SERVICES, EMULATOR_CREDENTIALS } from './aws-emulator';
+import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { EMULATED_SERVICES, EMULATOR_CREDENTIALS, emulatorClientConfig } from './aws-emulator';
 
 /** The file, beside each stack's `cdk.tf.json`, that points it at the emulator. */
 export const EMULATOR_OVERRIDE_FILE = 'emulator_override.tf.json';
@@ -65,7 +66,19 @@ export async function synthesizeForEmulator(
     if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
     writeEmulatorOverride(stack.dir, endpoint);
   }
+  const state = app.environment.state;
+  if (state.type === 's3') await ensureBucket(endpoint, state.bucket, state.region);
   return { environment, region: app.environment.region, stacks };
+}
+
+/** The state bucket, in the emulator's S3, as a platform team would have created it in AWS. */
+async function ensureBucket(endpoint: string, bucket: string, region: string): Promise<void> {
+  const s3 = new S3Client(emulatorClientConfig(endpoint, region));
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }));
+  } catch (error) {
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  }
 }
 
 /** Stack names from cdktf's manifest, each after the stacks it depends on, as `cdktf deploy` runs them. */

@@ -56,12 +56,17 @@ export function runTerraform(cwd: string, args: readonly string[], options: Terr
 }
 
 /**
- * Sends SIGINT, as Ctrl-C does, to every terraform still running: terraform then finishes the
- * calls under way, writes its state and exits, so nothing is left half-recorded.
+ * Sends SIGINT, as Ctrl-C does, to every terraform still running, and resolves once all have
+ * exited: terraform finishes the calls under way, writes its state and exits. One still
+ * running after `graceMs` is killed.
  */
-export function interruptTerraform(): number {
-  for (const child of running) child.kill('SIGINT');
-  return running.size;
+export async function interruptTerraform(graceMs = 20_000): Promise<void> {
+  const children = [...running];
+  const exits = children.map((child) => new Promise<void>((resolve) => child.once('close', () => resolve())));
+  for (const child of children) child.kill('SIGINT');
+  const timer = setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), graceMs);
+  await Promise.all(exits);
+  clearTimeout(timer);
 }
 
 /** Terraform's diagnostics without the box drawing, blank lines dropped. */

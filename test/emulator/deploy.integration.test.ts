@@ -12,7 +12,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import {
   EmulatedEnvironment,
@@ -77,7 +77,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   }, 300_000);
 
   afterAll(async () => {
-    interruptTerraform();
+    await interruptTerraform();
     await emulator?.stop();
     if (savedConfig === undefined) delete process.env.TF_CLI_CONFIG_FILE;
     else process.env.TF_CLI_CONFIG_FILE = savedConfig;
@@ -198,9 +198,8 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       ...config,
       state: { type: 's3', bucket, keyPrefix: 'hello-world/prod', region: 'eu-west-1', useLockfile: true },
     }));
-    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1'));
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
     const env = await synth('prod', s3Dir);
+    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1'));
     const [standard] = env.stacks;
     const init = await runTerraform(standard.dir, ['init', '-input=false', '-no-color']);
     expect(init.stderr).toBe('');
