@@ -10,6 +10,10 @@
  *   configuration with the same provider. Where the archive provider cannot be installed
  *   (an air-gapped mirror without it), the same plan with archive_file replaced by a
  *   locally built zip stands in, and the output says so.
+ * - deploy: per environment (dev, prod), the emulated deploy cycle (apply both stacks in
+ *   order, re-plan them, destroy them) against the local AWS emulator, beside one
+ *   `terraform apply` of an empty configuration against the same emulator (the floor of any
+ *   apply: terraform and the AWS provider starting). Needs python3 with moto.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -18,9 +22,11 @@ import * as path from 'path';
 import { buildHandlerBundle } from '../src/build/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
 import { zipSingleFile } from './lib/function-zip';
+import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emulator';
+import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
 import { planWithLocalArchive } from './lib/local-archive';
 import { copyProject } from './lib/project-copy';
-import { findProviderMirror, writeMirrorCliConfig } from './lib/provider-mirror';
+import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './lib/provider-mirror';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
@@ -193,6 +199,64 @@ async function benchPlan(runs: number): Promise<void> {
   console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x`);
 }
 
+/** The emulated deploy cycle of each environment, beside the apply of an empty configuration. */
+async function benchDeploy(runs: number): Promise<void> {
+  const missing = emulatorUnavailableReason();
+  if (missing) {
+    console.log(`deploy: n/a, ${missing}`);
+    return;
+  }
+  const mirror = findProviderMirror();
+  if (mirror && !fs.existsSync(process.env.TF_CLI_CONFIG_FILE ?? '/nonexistent')) process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
+  const localArchive = !!mirror && !mirrorHasProvider(mirror, 'archive');
+  const emulator = await startAwsEmulator();
+  const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    // The floor: terraform and the AWS provider start, ask the emulator who they are, apply nothing.
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-apply-'));
+    fs.writeFileSync(
+      path.join(empty, 'main.tf.json'),
+      JSON.stringify({
+        terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
+        provider: { aws: { region: 'eu-central-1', ...emulatorProviderSettings(emulator.endpoint) } },
+      }),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
+    spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: empty, env });
+    const floor = Array.from({ length: runs }, () => measure('terraform apply -auto-approve -input=false -no-color', empty, env).wallSeconds);
+    fs.rmSync(empty, { recursive: true, force: true });
+    console.log(`deploy cycle against the local AWS emulator (${runs} runs each${localArchive ? '; archive_file stands in as a local zip' : ''})`);
+    console.log(`  terraform apply, empty config median ${median(floor).toFixed(2)} s (the yardstick)`);
+    for (const environment of ['dev', 'prod']) {
+      const phases: Record<'apply' | 'replan' | 'destroy' | 'cycle', number[]> = { apply: [], replan: [], destroy: [], cycle: [] };
+      for (let i = 0; i < runs; i++) {
+        const dir = copyProject(PROJECT_ROOT, 'bench-deploy-');
+        const deployment = await synthesizeForEmulator(dir, environment, emulator.endpoint, { localArchive });
+        const cycle = process.hrtime.bigint();
+        let started = cycle;
+        await deployEnvironment(deployment);
+        phases.apply.push(seconds(started));
+        started = process.hrtime.bigint();
+        const replans = await replanEnvironment(deployment);
+        phases.replan.push(seconds(started));
+        started = process.hrtime.bigint();
+        await destroyEnvironment(deployment);
+        phases.destroy.push(seconds(started));
+        phases.cycle.push(seconds(cycle));
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (replans.some((replan) => !replan.clean)) console.log(`  ${environment}: a re-plan found changes (run npm run deploy:local)`);
+      }
+      const cycle = median(phases.cycle);
+      console.log(
+        `  ${environment.padEnd(5)} apply ${median(phases.apply).toFixed(1)} s, re-plan ${median(phases.replan).toFixed(1)} s, destroy ${median(phases.destroy).toFixed(1)} s:` +
+          ` cycle median ${cycle.toFixed(1)} s = ${(cycle / median(floor)).toFixed(1)}x the empty apply`,
+      );
+    }
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runsAt = args.indexOf('--runs');
@@ -202,7 +266,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--runs');
-  const known = ['synth', 'handler', 'plan'];
+  const known = ['synth', 'handler', 'plan', 'deploy'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -212,6 +276,8 @@ async function main(): Promise<void> {
   if (chosen.includes('handler')) await benchHandler(100_000);
   if (chosen.includes('synth')) benchSynth(runs);
   if (chosen.includes('plan')) await benchPlan(runs);
+  // A cycle takes about a minute: three by default, unless --runs says otherwise.
+  if (chosen.includes('deploy')) await benchDeploy(runsAt >= 0 ? runs : 3);
 }
 
 if (require.main === module) void main();

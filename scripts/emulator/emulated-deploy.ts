@@ -98,22 +98,21 @@ export function deployOrder(outdir: string): string[] {
   return order;
 }
 
+/** AWS provider arguments that send every call to the emulator at `endpoint`. */
+export function emulatorProviderSettings(endpoint: string) {
+  return {
+    access_key: EMULATOR_CREDENTIALS.accessKeyId,
+    secret_key: EMULATOR_CREDENTIALS.secretAccessKey,
+    skip_metadata_api_check: 'true',
+    s3_use_path_style: true,
+    endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
+  };
+}
+
 /** Writes the override that sends the stack's AWS calls, and its S3 state if any, to `endpoint`. */
 export function writeEmulatorOverride(stackDir: string, endpoint: string): void {
   const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  const override: any = {
-    provider: {
-      aws: [
-        {
-          access_key: EMULATOR_CREDENTIALS.accessKeyId,
-          secret_key: EMULATOR_CREDENTIALS.secretAccessKey,
-          skip_metadata_api_check: 'true',
-          s3_use_path_style: true,
-          endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
-        },
-      ],
-    },
-  };
+  const override: any = { provider: { aws: [emulatorProviderSettings(endpoint)] } };
   const s3 = synthesized.terraform?.backend?.s3;
   if (s3) {
     // An override's backend block replaces the original whole, so it repeats every setting.
