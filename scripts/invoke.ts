@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambdaLocal from 'lambda-local';
 import { buildHandlerBundle } from '../src/build/handler-bundle';
-import { memorySizeProblem } from '../src/constructs/aws-limits';
+import { memorySizeProblem } from '../src/rules/aws-limits';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>]';

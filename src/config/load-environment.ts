@@ -6,7 +6,7 @@ import {
   logRetentionProblem,
   memorySizeProblem,
   timeoutProblem,
-} from '../constructs/aws-limits';
+} from '../rules/aws-limits';
 import {
   AlarmConfig,
   ApiGatewayCloudWatchRole,

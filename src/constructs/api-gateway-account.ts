@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ApiGatewayAccount as ApiGatewayAccountSetting } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { assertValid, resourceNameProblem } from './aws-limits';
+import { assertValid, resourceNameProblem } from '../rules/aws-limits';
 import { trustPolicyFor } from './service-role';
 
 /** AWS's managed policy that lets API Gateway write execution and access logs. */
@@ -26,7 +26,7 @@ export class ApiGatewayAccount extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiGatewayAccountProps) {
     super(scope, id);
-    assertValid('ApiGatewayAccount', 'roleName', resourceNameProblem(props.roleName, 64));
+    assertValid('ApiGatewayAccount', 'roleName', props.roleName, (v) => resourceNameProblem(v, 64));
     const role = new IamRole(this, 'role', {
       name: props.roleName,
       description: "API Gateway's role for writing logs to CloudWatch, account-wide in this region",

@@ -1,19 +1,25 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { AssetType, TerraformAsset, Token } from 'cdktf';
 import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaAlias } from '@cdktf/provider-aws/lib/lambda-alias';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import {
   assertValid,
+  describeValue,
   greetingProblem,
   logRetentionProblem,
   memorySizeProblem,
+  reservedConcurrencyProblem,
   resourceNameProblem,
   timeoutProblem,
-} from './aws-limits';
+} from '../rules/aws-limits';
+import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../rules/defaults';
 import { LoggingRole } from './logging-role';
+import { IProxyApiHandler } from './proxy-api';
 
 /**
  * Node.js runtimes AWS supports that the pinned AWS provider (5.100) accepts. nodejs20.x was
@@ -25,8 +31,11 @@ export type NodeRuntime = (typeof SUPPORTED_RUNTIMES)[number];
 export interface GreetingFunctionProps {
   /** Name of the Lambda function; its log group is `/aws/lambda/<functionName>`. At most 64 characters. */
   readonly functionName: string;
-  /** Role the function runs as; the function waits for its log permissions. */
-  readonly executionRole: LoggingRole;
+  /**
+   * Role the function runs as; the function waits for its log permissions.
+   * @default a new LoggingRole (logs and traces only) named `<functionName>-logging`
+   */
+  readonly executionRole?: LoggingRole;
   /** Path of the handler bundled into one JavaScript file: the only file in the zip. */
   readonly codeFile: string;
   /**
@@ -41,22 +50,23 @@ export interface GreetingFunctionProps {
   readonly runtime?: NodeRuntime;
   /**
    * Memory in MB, 128 to 10240; it also buys CPU.
-   * @default 128
+   * @default DEFAULT_MEMORY_MB (128)
    */
   readonly memorySize?: number;
   /**
    * Timeout in seconds, 1 to 28 (API Gateway gives up after 29 s).
-   * @default 3
+   * @default DEFAULT_TIMEOUT_SECONDS (3)
    */
   readonly timeout?: number;
   /**
-   * The greeting word, passed as the `GREETING` environment variable.
-   * @default 'Hello'
+   * The greeting word, passed as the `GREETING` environment variable. This is the greeting
+   * service's own setting: the packaged handler reads it, another handler may ignore it.
+   * @default DEFAULT_GREETING ('Hello')
    */
   readonly greeting?: string;
   /**
    * Days CloudWatch keeps the function's logs; one of the values CloudWatch accepts.
-   * @default 14
+   * @default DEFAULT_LOG_RETENTION_DAYS (14)
    */
   readonly logRetentionDays?: number;
   /**
@@ -84,9 +94,13 @@ export interface GreetingFunctionProps {
 /**
  * The greeting Lambda function, packaged by the archive provider from the bundled handler,
  * with its own log group created first so retention applies from the first line logged.
- * Each change publishes a version and moves the alias (`live`) to it; callers invoke the alias.
+ * Each change publishes a version and moves the alias (`live`) to it; callers invoke the
+ * alias. A {@link ProxyApi} takes it as its handler.
+ *
+ * Values may be Terraform tokens (a `TerraformVariable`, another resource's attribute):
+ * those are passed through and left for AWS to check; resolved values are checked here.
  */
-export class GreetingFunction extends Construct {
+export class GreetingFunction extends Construct implements IProxyApiHandler {
   public readonly functionName: string;
   /** Unqualified ARN of the function. */
   public readonly functionArn: string;
@@ -96,39 +110,39 @@ export class GreetingFunction extends Construct {
   public readonly aliasArn: string;
   /** ARN API Gateway integrations call for the alias (`.../functions/<alias arn>/invocations`). */
   public readonly aliasInvokeArn: string;
+  /** What callers invoke: the alias's invoke ARN (the same as {@link aliasInvokeArn}). */
+  public readonly invokeArn: string;
+  /** The role the function runs as. */
+  public readonly executionRole: LoggingRole;
   public readonly logGroupName: string;
   /** Memory in MB, as configured. */
   public readonly memorySize: number;
 
   constructor(scope: Construct, id: string, props: GreetingFunctionProps) {
     super(scope, id);
-    const memorySize = props.memorySize ?? 128;
-    const timeout = props.timeout ?? 3;
-    const greeting = props.greeting ?? 'Hello';
-    const logRetentionDays = props.logRetentionDays ?? 14;
+    const memorySize = props.memorySize ?? DEFAULT_MEMORY_MB;
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+    const greeting = props.greeting ?? DEFAULT_GREETING;
+    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     const runtime = props.runtime ?? 'nodejs22.x';
     const handler = props.handler ?? 'index.helloworld';
     const aliasName = props.aliasName ?? 'live';
-    assertValid('GreetingFunction', 'functionName', resourceNameProblem(props.functionName, 64));
-    assertValid('GreetingFunction', 'memorySize', memorySizeProblem(memorySize));
-    assertValid('GreetingFunction', 'timeout', timeoutProblem(timeout));
-    assertValid('GreetingFunction', 'greeting', greetingProblem(greeting));
-    assertValid('GreetingFunction', 'logRetentionDays', logRetentionProblem(logRetentionDays));
-    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
-      throw new Error(
-        `GreetingFunction reservedConcurrency: ${props.reservedConcurrency} is not a concurrency; use a whole number of at least 1, or leave it out`,
-      );
-    }
-    if (!/^[A-Za-z][A-Za-z0-9_-]{0,127}$/.test(aliasName) || /^\d+$/.test(aliasName)) {
-      throw new Error(`GreetingFunction aliasName: ${JSON.stringify(aliasName)} is not an alias name; use letters, digits, "-" or "_", such as "live"`);
-    }
-    if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)) {
-      throw new Error(
-        `GreetingFunction runtime: ${JSON.stringify(runtime)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(', ')}`,
-      );
-    }
+    assertValid('GreetingFunction', 'functionName', props.functionName, (v) => resourceNameProblem(v, 64));
+    assertValid('GreetingFunction', 'memorySize', memorySize, memorySizeProblem);
+    assertValid('GreetingFunction', 'timeout', timeout, timeoutProblem);
+    assertValid('GreetingFunction', 'greeting', greeting, greetingProblem);
+    assertValid('GreetingFunction', 'logRetentionDays', logRetentionDays, logRetentionProblem);
+    assertValid('GreetingFunction', 'reservedConcurrency', props.reservedConcurrency, reservedConcurrencyProblem);
+    assertValid('GreetingFunction', 'aliasName', aliasName, (v) =>
+      !/^[A-Za-z][A-Za-z0-9_-]{0,127}$/.test(v) || /^\d+$/.test(v)
+        ? `${describeValue(v)} is not an alias name; use letters, digits, "-" or "_", such as "live"`
+        : undefined,
+    );
+    assertValid('GreetingFunction', 'runtime', runtime, (v) =>
+      (SUPPORTED_RUNTIMES as readonly string[]).includes(v) ? undefined : `${describeValue(v)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(', ')}`,
+    );
     const handlerFile = path.basename(props.codeFile).replace(/\.js$/, '');
-    if (!handler.startsWith(`${handlerFile}.`)) {
+    if (!Token.isUnresolved(handler) && !handler.startsWith(`${handlerFile}.`)) {
       throw new Error(
         `GreetingFunction handler: ${JSON.stringify(handler)} does not name the packaged file ${path.basename(props.codeFile)}; use "${handlerFile}.<export>"`,
       );
@@ -151,10 +165,11 @@ export class GreetingFunction extends Construct {
       kmsKeyId: props.logsKmsKeyArn,
     });
 
+    const executionRole = props.executionRole ?? new LoggingRole(this, 'execution-role', { roleName: `${props.functionName}-logging` });
     const fn = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
       description: 'Answers "<greeting> <name>", directly or through API Gateway',
-      role: props.executionRole.roleArn,
+      role: executionRole.roleArn,
       runtime,
       handler,
       filename: zip.outputPath,
@@ -174,7 +189,7 @@ export class GreetingFunction extends Construct {
       },
       // Every change of code or configuration publishes a version the alias then points at.
       publish: true,
-      dependsOn: [logGroup, ...props.executionRole.policyAttachments],
+      dependsOn: [logGroup, ...executionRole.policyAttachments],
     });
     const alias = new LambdaAlias(this, 'alias', {
       name: aliasName,
@@ -188,7 +203,25 @@ export class GreetingFunction extends Construct {
     this.functionVersion = fn.version;
     this.aliasArn = alias.arn;
     this.aliasInvokeArn = alias.invokeArn;
+    this.invokeArn = alias.invokeArn;
     this.logGroupName = logGroup.name;
     this.memorySize = memorySize;
+    this.executionRole = executionRole;
+  }
+
+  /**
+   * Lets `role` invoke this function and its alias, nothing else: an inline policy created
+   * beside the role (in the role's scope) under `id`.
+   */
+  public grantInvoke(role: IamRole, id = `${role.node.id}-invoke`): IamRolePolicy {
+    return new IamRolePolicy(role.node.scope as Construct, id, {
+      name: 'invoke-function',
+      role: role.name,
+      // Plain JSON with the ARNs interpolated: reviewers read it as IAM will.
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [this.functionArn, this.aliasArn] }],
+      }),
+    });
   }
 }

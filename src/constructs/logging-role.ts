@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { assertValid, resourceNameProblem } from './aws-limits';
+import { assertValid, resourceNameProblem } from '../rules/aws-limits';
 import { trustPolicyFor } from './service-role';
 
 /** AWS's managed policy that lets a function write its CloudWatch logs, and nothing else. */
@@ -40,7 +40,7 @@ export class LoggingRole extends Construct {
 
   constructor(scope: Construct, id: string, props: LoggingRoleProps) {
     super(scope, id);
-    assertValid('LoggingRole', 'roleName', resourceNameProblem(props.roleName, 64));
+    assertValid('LoggingRole', 'roleName', props.roleName, (v) => resourceNameProblem(v, 64));
     const managedPolicyArn = props.managedPolicyArn ?? BASIC_EXECUTION_POLICY_ARN;
     if (!/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/.test(managedPolicyArn)) {
       throw new Error(

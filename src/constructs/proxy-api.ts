@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable } from 'cdktf';
+import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
@@ -13,8 +13,31 @@ import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usag
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { assertValid, logRetentionProblem, resourceNameProblem } from './aws-limits';
+import {
+  assertValid,
+  describeValue,
+  logRetentionProblem,
+  resourceNameProblem,
+  stageNameProblem,
+  throttleBurstProblem,
+  throttleRateProblem,
+} from '../rules/aws-limits';
+import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_STAGE_NAME, DEFAULT_THROTTLE } from '../rules/defaults';
 import { trustPolicyFor } from './service-role';
+
+/**
+ * What a {@link ProxyApi} hands its requests to: a Lambda function, or an alias of one.
+ * {@link GreetingFunction} implements it; so can any construct of yours.
+ */
+export interface IProxyApiHandler {
+  /** Invoke ARN for the `AWS_PROXY` integration (`arn:aws:apigateway:<region>:lambda:path/.../invocations`). */
+  readonly invokeArn: string;
+  /**
+   * Lets `role` (API Gateway's invoke role) invoke what {@link invokeArn} calls: creates the
+   * policy beside the role, under `id`.
+   */
+  grantInvoke(role: IamRole, id?: string): IamRolePolicy;
+}
 
 /** Stage-wide throttling of a REST API. */
 export interface ThrottleSettings {
@@ -44,30 +67,26 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 export interface ProxyApiProps {
   /** Name of the REST API (the walkthrough's `Hello World Api`). */
   readonly apiName: string;
-  /** Name of the role API Gateway assumes to call the function. At most 64 characters. */
-  readonly invokeRoleName: string;
-  /** Unqualified ARN of the function every request is passed to. */
-  readonly functionArn: string;
   /**
-   * ARN of the alias requests go to; the role may invoke it and the function, nothing else.
-   * @default none: requests go to the unqualified function
+   * Name of the role API Gateway assumes to call the handler. At most 64 characters.
+   * @default `<apiName>-apigw-invoke`, with characters a role name cannot hold replaced by `-`
    */
-  readonly aliasArn?: string;
-  /** Invoke ARN of the alias (or of the function), for the `AWS_PROXY` integration URI. */
-  readonly functionInvokeArn: string;
+  readonly invokeRoleName?: string;
+  /** What every request is passed to, e.g. a {@link GreetingFunction}. */
+  readonly handler: IProxyApiHandler;
   /**
    * Stage the API is deployed to; it is the first segment of the URL path.
-   * @default 'test' (as in the walkthrough)
+   * @default DEFAULT_STAGE_NAME ('test', as in the walkthrough)
    */
   readonly stageName?: string;
   /**
    * Stage-wide throttling (`*\/*` method settings).
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * @default DEFAULT_THROTTLE ({ rateLimit: 50, burstLimit: 100 })
    */
   readonly throttle?: ThrottleSettings;
   /**
    * Days CloudWatch keeps the stage's access and execution logs.
-   * @default 14
+   * @default DEFAULT_LOG_RETENTION_DAYS (14)
    */
   readonly logRetentionDays?: number;
   /**
@@ -92,7 +111,8 @@ export interface ProxyApiProps {
  * A REST API that hands every request, at the root and under `{proxy+}`, with any method, to
  * one Lambda function through an `AWS_PROXY` integration, deployed to a stage with
  * throttling, metrics, error logging, JSON access logs and X-Ray tracing. API Gateway calls
- * the function as a dedicated role that may invoke that function (and its alias) only.
+ * the handler as a dedicated role that the handler grants invoke on, and nothing else.
+ * Values may be Terraform tokens: those pass through; resolved values are checked here.
  */
 export class ProxyApi extends Construct {
   public readonly restApiId: string;
@@ -109,44 +129,29 @@ export class ProxyApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ProxyApiProps) {
     super(scope, id);
-    const stageName = props.stageName ?? 'test';
-    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
-    const logRetentionDays = props.logRetentionDays ?? 14;
+    const stageName = props.stageName ?? DEFAULT_STAGE_NAME;
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     const apiKeyRequired = props.apiKeyRequired ?? false;
-    assertValid('ProxyApi', 'invokeRoleName', resourceNameProblem(props.invokeRoleName, 64));
-    assertValid('ProxyApi', 'logRetentionDays', logRetentionProblem(logRetentionDays));
-    if (props.apiName.trim() === '' || props.apiName.length > 1024) {
-      throw new Error(`ProxyApi apiName: ${JSON.stringify(props.apiName)} is not a usable API name; use 1 to 1024 characters`);
-    }
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
-      throw new Error(`ProxyApi stageName: ${JSON.stringify(stageName)} is not a stage name; use letters, digits, "-" or "_", such as "test"`);
-    }
-    if (!(throttle.rateLimit > 0) || !Number.isInteger(throttle.burstLimit) || throttle.burstLimit < throttle.rateLimit) {
-      throw new Error(
-        `ProxyApi throttle: ${JSON.stringify(throttle)} is not a usable throttle; use a rateLimit above 0 and a whole burstLimit of at least the rate`,
-      );
-    }
+    const invokeRoleName =
+      props.invokeRoleName ?? (Token.isUnresolved(props.apiName) ? `${props.apiName}-apigw-invoke` : `${props.apiName.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 51)}-apigw-invoke`);
+    assertValid('ProxyApi', 'invokeRoleName', invokeRoleName, (v) => resourceNameProblem(v, 64));
+    assertValid('ProxyApi', 'logRetentionDays', logRetentionDays, logRetentionProblem);
+    assertValid('ProxyApi', 'apiName', props.apiName, (v) =>
+      v.trim() === '' || v.length > 1024 ? `${describeValue(v)} is not a usable API name; use 1 to 1024 characters` : undefined,
+    );
+    assertValid('ProxyApi', 'stageName', stageName, stageNameProblem);
+    assertValid('ProxyApi', 'throttle.rateLimit', throttle.rateLimit, throttleRateProblem);
+    assertValid('ProxyApi', 'throttle.burstLimit', throttle.burstLimit, (v) =>
+      throttleBurstProblem(v, Token.isUnresolved(throttle.rateLimit) ? undefined : throttle.rateLimit),
+    );
 
     const invokeRole = new IamRole(this, 'invoke-role', {
-      name: props.invokeRoleName,
+      name: invokeRoleName,
       description: 'Lets API Gateway invoke one Lambda function',
       assumeRolePolicy: trustPolicyFor('apigateway.amazonaws.com'),
     });
-    new IamRolePolicy(this, 'invoke-policy', {
-      name: 'invoke-function',
-      role: invokeRole.name,
-      // Plain JSON with the ARNs interpolated: reviewers read it as IAM will.
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 'lambda:InvokeFunction',
-            Resource: props.aliasArn ? [props.functionArn, props.aliasArn] : props.functionArn,
-          },
-        ],
-      }),
-    });
+    props.handler.grantInvoke(invokeRole, 'invoke-policy');
 
     const api = new ApiGatewayRestApi(this, 'api', {
       name: props.apiName,
@@ -177,7 +182,7 @@ export class ProxyApi extends Construct {
         httpMethod: method.httpMethod,
         type: 'AWS_PROXY',
         integrationHttpMethod: 'POST',
-        uri: props.functionInvokeArn,
+        uri: props.handler.invokeArn,
         credentials: invokeRole.arn,
       });
       return { method, integration };
@@ -210,7 +215,7 @@ export class ProxyApi extends Construct {
     const waitForRole = props.cloudWatchRoleSetting ? [props.cloudWatchRoleSetting] : undefined;
     const accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
       // Log group names take fewer characters than API names.
-      name: `/aws/apigateway/${props.apiName.replace(/[^A-Za-z0-9._#/-]/g, '-')}/${stageName}/access`,
+      name: `/aws/apigateway/${Token.isUnresolved(props.apiName) ? props.apiName : props.apiName.replace(/[^A-Za-z0-9._#/-]/g, '-')}/${stageName}/access`,
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
     });

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
+import { Token } from 'cdktf';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { alarmThresholdProblem, assertValid } from './aws-limits';
+import { alarmThresholdProblem, assertValid } from '../rules/aws-limits';
+import { DEFAULT_ALARM_THRESHOLD } from '../rules/defaults';
 
 export interface ServiceAlarmsProps {
   /** First part of each alarm's name. */
@@ -12,17 +14,17 @@ export interface ServiceAlarmsProps {
   readonly stageName: string;
   /**
    * Function errors per 5 minutes that raise the alarm.
-   * @default 1
+   * @default DEFAULT_ALARM_THRESHOLD (1)
    */
   readonly functionErrors?: number;
   /**
    * Throttled invocations per 5 minutes that raise the alarm.
-   * @default 1
+   * @default DEFAULT_ALARM_THRESHOLD (1)
    */
   readonly functionThrottles?: number;
   /**
    * API 5XX answers per 5 minutes that raise the alarm.
-   * @default 1
+   * @default DEFAULT_ALARM_THRESHOLD (1)
    */
   readonly api5xx?: number;
   /**
@@ -32,7 +34,10 @@ export interface ServiceAlarmsProps {
   readonly snsTopicArn?: string;
 }
 
-/** CloudWatch alarms on what a caller of the service would notice: errors, throttling, 5XX. */
+/**
+ * CloudWatch alarms on what a caller of the service would notice: errors, throttling, 5XX.
+ * The thresholds' defaults (one event in 5 minutes) are this service's own choice.
+ */
 export class ServiceAlarms extends Construct {
   /** Names of the alarms. */
   public readonly alarmNames: string[];
@@ -41,10 +46,10 @@ export class ServiceAlarms extends Construct {
     super(scope, id);
     const actions = props.snsTopicArn ? [props.snsTopicArn] : undefined;
     const alarm = (alarmId: string, what: string, namespace: string, metricName: string, dimensions: Record<string, string>, threshold: number) => {
-      assertValid('ServiceAlarms', alarmId, alarmThresholdProblem(threshold));
+      assertValid('ServiceAlarms', alarmId, threshold, alarmThresholdProblem);
       return new CloudwatchMetricAlarm(this, alarmId, {
         alarmName: `${props.alarmNamePrefix}-${alarmId}`,
-        alarmDescription: `${what}: ${threshold} or more in 5 minutes`,
+        alarmDescription: `${what}: ${Token.asString(threshold)} or more in 5 minutes`,
         namespace,
         metricName,
         dimensions,
@@ -60,9 +65,9 @@ export class ServiceAlarms extends Construct {
       });
     };
     const alarms = [
-      alarm('function-errors', 'Function errors', 'AWS/Lambda', 'Errors', { FunctionName: props.functionName }, props.functionErrors ?? 1),
-      alarm('function-throttles', 'Function throttles', 'AWS/Lambda', 'Throttles', { FunctionName: props.functionName }, props.functionThrottles ?? 1),
-      alarm('api-5xx', 'API 5XX answers', 'AWS/ApiGateway', '5XXError', { ApiName: props.apiName, Stage: props.stageName }, props.api5xx ?? 1),
+      alarm('function-errors', 'Function errors', 'AWS/Lambda', 'Errors', { FunctionName: props.functionName }, props.functionErrors ?? DEFAULT_ALARM_THRESHOLD),
+      alarm('function-throttles', 'Function throttles', 'AWS/Lambda', 'Throttles', { FunctionName: props.functionName }, props.functionThrottles ?? DEFAULT_ALARM_THRESHOLD),
+      alarm('api-5xx', 'API 5XX answers', 'AWS/ApiGateway', '5XXError', { ApiName: props.apiName, Stage: props.stageName }, props.api5xx ?? DEFAULT_ALARM_THRESHOLD),
     ];
     this.alarmNames = alarms.map((a) => a.alarmName);
   }

@@ -83,9 +83,7 @@ export class GreetingStack extends TerraformStack {
     this.api = new ProxyApi(this, 'proxy-api', {
       apiName,
       invokeRoleName: `${baseName}-apigw-invoke`,
-      functionArn: this.greetingFunction.functionArn,
-      aliasArn: this.greetingFunction.aliasArn,
-      functionInvokeArn: this.greetingFunction.aliasInvokeArn,
+      handler: this.greetingFunction,
       stageName: env.stageName,
       throttle: tierConfig.throttle,
       logRetentionDays: env.logRetentionDays,

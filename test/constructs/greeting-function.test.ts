@@ -1,4 +1,5 @@
-import { Testing } from 'cdktf';
+import { TerraformVariable, Testing } from 'cdktf';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -105,8 +106,60 @@ describe('GreetingFunction', () => {
     expect(onlyResource(tuned, 'aws_cloudwatch_log_group').kms_key_id).toBe(key);
   });
 
+  it('passes Terraform tokens through unchecked: memory, timeout, name and reserved concurrency from variables', () => {
+    const tf = parse(
+      Testing.synthScope((scope: Construct) => {
+        const number = (name: string) => new TerraformVariable(scope, name, { type: 'number' }).numberValue;
+        new GreetingFunction(scope, 'greeting', {
+          functionName: new TerraformVariable(scope, 'function_name', { type: 'string' }).stringValue,
+          codeFile: FIXTURE_HANDLER,
+          memorySize: number('memory'),
+          timeout: number('timeout'),
+          reservedConcurrency: number('concurrency'),
+          logRetentionDays: number('retention'),
+        });
+      }),
+    );
+    expect(onlyResource(tf, 'aws_lambda_function')).toMatchObject({
+      function_name: '${var.function_name}',
+      memory_size: '${var.memory}',
+      timeout: '${var.timeout}',
+      reserved_concurrent_executions: '${var.concurrency}',
+    });
+    expect(onlyResource(tf, 'aws_cloudwatch_log_group')).toMatchObject({ name: '/aws/lambda/${var.function_name}', retention_in_days: '${var.retention}' });
+  });
+
+  it('runs as a logging role of its own when given none', () => {
+    const tf = parse(Testing.synthScope((scope: Construct) => new GreetingFunction(scope, 'greeting', { functionName: 'HelloWorld', codeFile: FIXTURE_HANDLER })));
+    expect(onlyResource(tf, 'aws_iam_role').name).toBe('HelloWorld-logging');
+    expect(onlyResource(tf, 'aws_lambda_function').role).toMatch(/^\$\{aws_iam_role\.greeting_execution-role_[0-9A-F]+\.arn\}$/);
+    expect(Object.keys(tf.resource.aws_iam_role_policy_attachment)).toHaveLength(2);
+  });
+
+  it('grants invoke on exactly the function and its alias, beside the role it is granted to', () => {
+    const tf = parse(
+      Testing.synthScope((scope: Construct) => {
+        const fn = new GreetingFunction(scope, 'greeting', { functionName: 'HelloWorld', codeFile: FIXTURE_HANDLER });
+        const caller = new IamRole(scope, 'caller', { name: 'caller', assumeRolePolicy: '{}' });
+        fn.grantInvoke(caller);
+      }),
+    );
+    const policy = tf.resource.aws_iam_role_policy['caller-invoke'];
+    expect(policy.role).toBe('${aws_iam_role.caller.name}');
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: [
+          expect.stringMatching(/^\$\{aws_lambda_function\.greeting_function_[0-9A-F]+\.arn\}$/),
+          expect.stringMatching(/^\$\{aws_lambda_alias\.greeting_alias_[0-9A-F]+\.arn\}$/),
+        ],
+      },
+    ]);
+  });
+
   it.each([
-    [{ reservedConcurrency: -1 }, 'GreetingFunction reservedConcurrency: -1 is not a concurrency; use a whole number of at least 1'],
+    [{ reservedConcurrency: -1 }, 'GreetingFunction reservedConcurrency: -1 is not a concurrency; use a whole number of executions of at least 1'],
     [{ aliasName: '42' }, 'GreetingFunction aliasName: "42" is not an alias name'],
     [{ memorySize: 64 }, 'GreetingFunction memorySize: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
     [{ memorySize: 10241 }, 'GreetingFunction memorySize: 10241 is not a Lambda memory size'],

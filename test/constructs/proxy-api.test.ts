@@ -1,21 +1,33 @@
-import { Testing } from 'cdktf';
+import { TerraformVariable, Testing } from 'cdktf';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
 import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
-import { ProxyApi, ProxyApiProps } from '../../src/constructs/proxy-api';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { Construct } from 'constructs';
+import { IProxyApiHandler, ProxyApi, ProxyApiProps } from '../../src/constructs/proxy-api';
 import { onlyResource, parse } from '../helpers';
 
 const FUNCTION_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:HelloWorld';
 const INVOKE_ARN = `arn:aws:apigateway:eu-central-1:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`;
+
+/** A handler of the test's own, as another team's construct would be: one function ARN. */
+const fixtureHandler: IProxyApiHandler = {
+  invokeArn: INVOKE_ARN,
+  grantInvoke: (role: IamRole, id = 'grant') =>
+    new IamRolePolicy(role.node.scope as Construct, id, {
+      role: role.name,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN }] }),
+    }),
+};
 
 function synthApi(props: Partial<ProxyApiProps> = {}): string {
   return Testing.synthScope((scope) => {
     new ProxyApi(scope, 'api', {
       apiName: 'Hello World Api',
       invokeRoleName: 'hello-world-api-gateway-role',
-      functionArn: FUNCTION_ARN,
-      functionInvokeArn: INVOKE_ARN,
+      handler: fixtureHandler,
       ...props,
     });
   });
@@ -58,19 +70,18 @@ describe('ProxyApi', () => {
     ]);
   });
 
-  it('grants API Gateway invoke on this function only', () => {
-    const policy = onlyResource(parse(synthApi()), 'aws_iam_role_policy');
-    expect(JSON.parse(policy.policy)).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN }],
-    });
+  it("has the handler grant invoke to the API's own role, and integrates with the handler's invoke ARN", () => {
+    const tf = parse(synthApi());
+    const policy = onlyResource(tf, 'aws_iam_role_policy');
+    expect(policy.role).toMatch(/^\$\{aws_iam_role\.api_invoke-role_[0-9A-F]+\.name\}$/);
+    expect(JSON.parse(policy.policy).Statement).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN }]);
+    const integrations = Object.values(tf.resource.aws_api_gateway_integration) as any[];
+    expect(integrations.map((integration) => integration.uri)).toEqual([INVOKE_ARN, INVOKE_ARN]);
   });
 
-  it('grants invoke on exactly the function and its alias when requests go to the alias', () => {
-    const policy = onlyResource(parse(synthApi({ aliasArn: `${FUNCTION_ARN}:live` })), 'aws_iam_role_policy');
-    expect(JSON.parse(policy.policy).Statement).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [FUNCTION_ARN, `${FUNCTION_ARN}:live`] },
-    ]);
+  it('names its invoke role after the API when no name is given', () => {
+    const role = onlyResource(parse(synthApi({ invokeRoleName: undefined })), 'aws_iam_role');
+    expect(role.name).toBe('Hello-World-Api-apigw-invoke');
   });
 
   it('throttles, meters and logs errors for every method of the stage', () => {
@@ -140,8 +151,7 @@ describe('ProxyApi', () => {
         api = new ProxyApi(scope, 'api', {
           apiName: 'a',
           invokeRoleName: 'r',
-          functionArn: FUNCTION_ARN,
-          functionInvokeArn: INVOKE_ARN,
+          handler: fixtureHandler,
           stageName: 'v1',
         });
       }),
@@ -150,11 +160,32 @@ describe('ProxyApi', () => {
     expect(api?.invokeUrl).toMatch(/^\$\{TfToken\[TOKEN\.\d+\]\}$/);
   });
 
+  it('passes Terraform tokens through unchecked: API name, stage name and throttling from variables', () => {
+    const tf = parse(
+      Testing.synthScope((scope) => {
+        new ProxyApi(scope, 'api', {
+          apiName: new TerraformVariable(scope, 'api_name', { type: 'string' }).stringValue,
+          stageName: new TerraformVariable(scope, 'stage', { type: 'string' }).stringValue,
+          throttle: { rateLimit: new TerraformVariable(scope, 'rate', { type: 'number' }).numberValue, burstLimit: 10 },
+          handler: fixtureHandler,
+        });
+      }),
+    );
+    expect(onlyResource(tf, 'aws_api_gateway_rest_api').name).toBe('${var.api_name}');
+    expect(onlyResource(tf, 'aws_iam_role').name).toBe('${var.api_name}-apigw-invoke');
+    expect(onlyResource(tf, 'aws_api_gateway_stage').stage_name).toBe('${var.stage}');
+    expect(onlyResource(tf, 'aws_api_gateway_method_settings').settings.throttling_rate_limit).toBe('${var.rate}');
+    expect(tf.resource.aws_cloudwatch_log_group).toMatchObject({
+      [Object.keys(tf.resource.aws_cloudwatch_log_group).find((key) => key.includes('access'))!]: { name: '/aws/apigateway/${var.api_name}/${var.stage}/access' },
+    });
+  });
+
   it.each([
     [{ stageName: 'my stage' }, 'ProxyApi stageName: "my stage" is not a stage name; use letters, digits, "-" or "_"'],
     [{ apiName: ' ' }, 'ProxyApi apiName: " " is not a usable API name; use 1 to 1024 characters'],
     [{ invokeRoleName: 'x'.repeat(65) }, `ProxyApi invokeRoleName: "${'x'.repeat(65)}" is not a usable name`],
-    [{ throttle: { rateLimit: 100, burstLimit: 10 } }, 'ProxyApi throttle: {"rateLimit":100,"burstLimit":10} is not a usable throttle; use a rateLimit above 0 and a whole burstLimit of at least the rate'],
+    [{ throttle: { rateLimit: 100, burstLimit: 10 } }, 'ProxyApi throttle.burstLimit: 10 is below the rate limit 100; make the burst at least the rate'],
+    [{ throttle: { rateLimit: 0, burstLimit: 10 } }, 'ProxyApi throttle.rateLimit: 0 is not a rate; use requests per second above 0 and at most 10000'],
     [{ logRetentionDays: 2 }, 'ProxyApi logRetentionDays: 2 is not a retention CloudWatch Logs accepts'],
   ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {
     expect(() => synthApi(props)).toThrow(message);

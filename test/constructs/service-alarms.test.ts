@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { TerraformVariable, Testing } from 'cdktf';
 import { ServiceAlarms, ServiceAlarmsProps } from '../../src/constructs/service-alarms';
 import { parse } from '../helpers';
 
@@ -29,6 +29,17 @@ describe('ServiceAlarms', () => {
     const alarms = Object.values(synth({ functionErrors: 3, snsTopicArn: topic }).resource.aws_cloudwatch_metric_alarm) as any[];
     const errors = alarms.find((a) => a.metric_name === 'Errors');
     expect(errors).toMatchObject({ threshold: 3, alarm_actions: [topic], ok_actions: [topic] });
+  });
+
+  it('takes a threshold from a Terraform variable, in the threshold and the description', () => {
+    const tf = parse(
+      Testing.synthScope((scope) => {
+        const threshold = new TerraformVariable(scope, 'errors', { type: 'number' }).numberValue;
+        new ServiceAlarms(scope, 'alarms', { alarmNamePrefix: 'p', functionName: 'fn', apiName: 'api', stageName: 'test', functionErrors: threshold });
+      }),
+    );
+    const alarm = (Object.values(tf.resource.aws_cloudwatch_metric_alarm) as any[]).find((a) => a.alarm_name === 'p-function-errors');
+    expect([alarm.threshold, alarm.alarm_description]).toEqual(['${var.errors}', 'Function errors: ${var.errors} or more in 5 minutes']);
   });
 
   it('fails on a threshold below 1', () => {

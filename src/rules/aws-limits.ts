@@ -1,0 +1,113 @@
+/**
+ * Limits AWS enforces, checked at synth time so a bad value fails before `terraform apply`
+ * does. Each check returns the problem and its fix as text, or `undefined` when the value is
+ * fine; callers prefix the field that held it. The environment schema and the constructs both
+ * check through these, so a rule and its wording live here only. This module imports nothing
+ * of the project.
+ */
+import { Token } from 'cdktf';
+
+export const MIN_MEMORY_MB = 128;
+export const MAX_MEMORY_MB = 10240;
+/** API Gateway stops waiting for an integration after 29 s, so a longer function timeout only hides errors. */
+export const MAX_API_TIMEOUT_SECONDS = 28;
+/** The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`), in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+/** API Gateway's account-level throttling quotas (requests per second, and burst). */
+export const MAX_THROTTLE_RATE = 10000;
+export const MAX_THROTTLE_BURST = 5000;
+
+/** How a value is shown in a message: `missing`, or as JSON. */
+export function describeValue(value: unknown): string {
+  return value === undefined ? 'missing' : JSON.stringify(value);
+}
+
+export function memorySizeProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < MIN_MEMORY_MB || (value as number) > MAX_MEMORY_MB) {
+    return `${describeValue(value)} is not a Lambda memory size; use a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}`;
+  }
+  return undefined;
+}
+
+export function timeoutProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_API_TIMEOUT_SECONDS) {
+    return `${describeValue(value)} is not a usable timeout; use whole seconds from 1 to ${MAX_API_TIMEOUT_SECONDS} (API Gateway gives up after 29 s)`;
+  }
+  return undefined;
+}
+
+export function logRetentionProblem(value: unknown): string | undefined {
+  if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(value)) {
+    return `${describeValue(value)} is not a retention CloudWatch Logs accepts; use one of ${LOG_RETENTION_DAYS.join(', ')} (days)`;
+  }
+  return undefined;
+}
+
+export function greetingProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 64 || /[\u0000-\u001f\u007f]/.test(value)) {
+    return `${describeValue(value)} is not a usable greeting; use 1 to 64 printable characters, such as "Hello" or "Bonjour"`;
+  }
+  return undefined;
+}
+
+/** CloudWatch alarm thresholds here count events per 5-minute period. */
+export function alarmThresholdProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    return `${describeValue(value)} is not a threshold; use a whole count of at least 1 per 5 minutes`;
+  }
+  return undefined;
+}
+
+/** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
+export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {
+    return `${describeValue(value)} is not a usable name; use letters, digits and hyphens, at most ${maxLength} characters`;
+  }
+  return undefined;
+}
+
+export function stageNameProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
+    return `${describeValue(value)} is not a stage name; use letters, digits, "-" or "_", such as "test"`;
+  }
+  return undefined;
+}
+
+export function reservedConcurrencyProblem(value: unknown): string | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+    return `${describeValue(value)} is not a concurrency; use a whole number of executions of at least 1, or leave it out for none reserved`;
+  }
+  return undefined;
+}
+
+/** Steady-state requests per second of API Gateway throttling. */
+export function throttleRateProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !(value > 0) || value > MAX_THROTTLE_RATE) {
+    return `${describeValue(value)} is not a rate; use requests per second above 0 and at most ${MAX_THROTTLE_RATE}`;
+  }
+  return undefined;
+}
+
+/** The burst above the rate: a whole number of requests, at least the rate. */
+export function throttleBurstProblem(value: unknown, rate: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_THROTTLE_BURST) {
+    return `${describeValue(value)} is not a burst; use a whole number of requests from 1 to ${MAX_THROTTLE_BURST}`;
+  }
+  if (typeof rate === 'number' && (value as number) < rate) {
+    return `${value} is below the rate limit ${rate}; make the burst at least the rate`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws `<owner> <field>: <problem>` when `check` finds one. A value that is still a
+ * Terraform token (a variable, another resource's attribute) is left for AWS to judge.
+ */
+export function assertValid<T>(owner: string, field: string, value: T, check: (value: T) => string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  const problem = check(value);
+  if (problem !== undefined) throw new Error(`${owner} ${field}: ${problem}`);
+}

@@ -1,0 +1,21 @@
+/**
+ * The defaults of the service, each with its unit, defined here only: the constructs fall
+ * back on them and the environment schema fills them in. Values that only this app's tiers
+ * set (premium's memory and throttling) live in the schema. This module imports nothing of
+ * the project but the handler's own settings.
+ */
+
+/** Lambda memory, MB (it also buys CPU). */
+export const DEFAULT_MEMORY_MB = 128;
+/** Lambda timeout, seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 3;
+/** CloudWatch Logs retention, days. */
+export const DEFAULT_LOG_RETENTION_DAYS = 14;
+/** API Gateway stage, the first segment of every URL path (the walkthrough's `test`). */
+export const DEFAULT_STAGE_NAME = 'test';
+/** Stage-wide API Gateway throttling: requests per second, and the burst above it. */
+export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+/** Events per 5 minutes that raise an alarm. */
+export const DEFAULT_ALARM_THRESHOLD = 1;
+/** The word the function greets with. */
+export const DEFAULT_GREETING = 'Hello';
