@@ -1,104 +1,269 @@
 /**
- * The shape of one environment (`environments/<name>.json`) once loaded and validated:
- * every default filled in, every value checked. Stacks take this; constructs never see it.
+ * The schema of one environment file (`environments/<name>.json`): its types, its defaults
+ * and its checks in one place. The checks' rules and the shared defaults come from
+ * `src/rules/`; what only this app's tiers set (premium's figures) is defined here. Stacks
+ * take the parsed {@link EnvironmentConfig}; constructs never see it.
  */
+import { z } from 'zod';
+import {
+  alarmThresholdProblem,
+  describeValue,
+  greetingProblem,
+  logRetentionProblem,
+  memorySizeProblem,
+  reservedConcurrencyProblem,
+  stageNameProblem,
+  throttleBurstProblem,
+  throttleRateProblem,
+  timeoutProblem,
+} from '../rules/aws-limits';
+import {
+  DEFAULT_ALARM_THRESHOLD,
+  DEFAULT_GREETING,
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_STAGE_NAME,
+  DEFAULT_THROTTLE,
+  DEFAULT_TIMEOUT_SECONDS,
+} from '../rules/defaults';
 
 /** The QoS tiers; each becomes a stack of the same name. */
 export const TIERS = ['standard', 'premium'] as const;
 export type Tier = (typeof TIERS)[number];
 
-export interface TierConfig {
-  /** Lambda memory in MB; it also buys CPU. */
-  readonly memoryMb: number;
-  /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  /** Concurrent executions reserved for (and capping) the function; unset leaves it unreserved. */
-  readonly reservedConcurrency?: number;
-  /** Callers need an API key (usage plan with this tier's throttling). */
-  readonly apiKeyRequired: boolean;
+/** Each tier's figures when the file leaves them out: standard is the constructs' default. */
+const TIER_DEFAULTS = {
+  standard: { memoryMb: DEFAULT_MEMORY_MB, throttle: DEFAULT_THROTTLE },
+  premium: { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 } },
+} as const;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Any value, checked by a rule whose text (value, problem, fix) becomes the message. */
+function checked<T>(problem: (value: unknown) => string | undefined) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const message = problem(value);
+      if (message !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    })
+    .transform((value) => value as T);
 }
+
+const optionalChecked = <T>(problem: (value: unknown) => string | undefined) =>
+  checked<T | undefined>((value) => (value === undefined ? undefined : problem(value)));
+
+const booleanRule = (fix: string) => (value: unknown) =>
+  typeof value === 'boolean' ? undefined : `${describeValue(value)} is not true or false${fix}`;
 
 /**
- * API Gateway writes execution and access logs only once the account's CloudWatch role is set
- * for the region: one setting per account and region, not per stack.
- * - `create`: this environment's `standard` stack sets it (premium deploys after it);
- * - `existing`: it is already set for this account and region (by another environment or the
- *   platform team), and the stacks rely on it.
+ * An object with exactly these fields: others are reported as unknown, one line each, and a
+ * value that is not an object gets `notObject`'s message.
  */
-export type ApiGatewayCloudWatchRole = 'create' | 'existing';
-
-export interface AlarmConfig {
-  /** Function errors in 5 minutes that raise the alarm. */
-  readonly functionErrors: number;
-  /** Throttled invocations in 5 minutes that raise the alarm. */
-  readonly functionThrottles: number;
-  /** API 5XX answers in 5 minutes that raise the alarm. */
-  readonly api5xx: number;
-  /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
-  readonly snsTopicArn?: string;
+function strictObject<S extends z.ZodRawShape>(shape: S, notObject: (value: unknown) => string, unknownKey?: string) {
+  const unknown = unknownKey ?? `unknown field; use one of ${Object.keys(shape).join(', ')}`;
+  return z
+    .object(shape, {
+      errorMap: (issue, ctx) => {
+        if (issue.code === z.ZodIssueCode.unrecognized_keys) return { message: unknown };
+        if (issue.code === z.ZodIssueCode.invalid_type) return { message: notObject(ctx.data) };
+        return { message: ctx.defaultError };
+      },
+    })
+    .strict();
 }
 
+function throttleSchema(defaults: { readonly rateLimit: number; readonly burstLimit: number }) {
+  return strictObject(
+    {
+      /** Steady-state requests per second. */
+      rateLimit: checked<number>(throttleRateProblem).default(defaults.rateLimit),
+      /** Requests allowed at once above the rate; at least the rate. */
+      burstLimit: z.unknown().default(defaults.burstLimit).transform((value) => value as number),
+    },
+    (value) => `${describeValue(value)} is not a throttle; use {"rateLimit": ${defaults.rateLimit}, "burstLimit": ${defaults.burstLimit}}`,
+  ).superRefine((throttle, ctx) => {
+    const message = throttleBurstProblem(throttle.burstLimit, throttle.rateLimit);
+    if (message !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['burstLimit'], message });
+  });
+}
+
+function tierSchema(tier: Tier) {
+  const defaults = TIER_DEFAULTS[tier];
+  return strictObject(
+    {
+      /** Lambda memory in MB; it also buys CPU. */
+      memoryMb: checked<number>(memorySizeProblem).default(defaults.memoryMb),
+      /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
+      throttle: throttleSchema(defaults.throttle).default({}),
+      /** Concurrent executions reserved for (and capping) the function; unset leaves it unreserved. */
+      reservedConcurrency: optionalChecked<number>(reservedConcurrencyProblem),
+      /** Callers need an API key (usage plan with this tier's throttling). */
+      apiKeyRequired: checked<boolean>(booleanRule('')).default(false),
+    },
+    (value) => `${describeValue(value)} is not a tier; use {"memoryMb": ${defaults.memoryMb}}`,
+  ).default({});
+}
+
+const tiersSchema = strictObject(
+  { standard: tierSchema('standard'), premium: tierSchema('premium') },
+  (value) => `${describeValue(value)} is not a tier map; use {"standard": {"memoryMb": 128}, "premium": {"memoryMb": 512}}`,
+  `unknown tier; use ${TIERS.join(' or ')}`,
+)
+  .superRefine(({ standard, premium }, ctx) => {
+    for (const limit of ['rateLimit', 'burstLimit'] as const) {
+      const [ours, floor] = [premium.throttle[limit], standard.throttle[limit]];
+      if (typeof ours === 'number' && typeof floor === 'number' && ours < floor) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['premium', 'throttle', limit],
+          message: `${ours} is below the standard tier's ${floor}; give premium at least standard's limits`,
+        });
+      }
+    }
+  })
+  .default({});
+
+const tagsSchema = z
+  .record(z.unknown(), {
+    errorMap: (_issue, ctx) => ({ message: `${describeValue(ctx.data)} is not a tag map; use an object of strings, such as {"team": "platform"}` }),
+  })
+  .superRefine((tags, ctx) => {
+    for (const [key, value] of Object.entries(tags)) {
+      if (key.length === 0 || key.length > 128 || key.startsWith('aws:')) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is not a usable tag key; use 1 to 128 characters, not starting with "aws:"' });
+      }
+      if (typeof value !== 'string' || value.length > 256) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `${describeValue(value)} is not a tag value; use a string of at most 256 characters` });
+      }
+    }
+  })
+  .transform((tags) => tags as Record<string, string>)
+  .default({});
+
+const alarmsSchema = strictObject(
+  {
+    /** Function errors in 5 minutes that raise the alarm. */
+    functionErrors: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
+    /** Throttled invocations in 5 minutes that raise the alarm. */
+    functionThrottles: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
+    /** API 5XX answers in 5 minutes that raise the alarm. */
+    api5xx: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
+    /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
+    snsTopicArn: optionalChecked<string>((value) =>
+      typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
+        ? undefined
+        : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`,
+    ),
+  },
+  (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "functionThrottles": 1, "api5xx": 1}`,
+).default({});
+
+const STATE_USAGE = `use {"type": "local"} or {"type": "s3", "bucket": "...", "keyPrefix": "..."}`;
 /** State in a file under `state/<environment>/` of the project. */
-export interface LocalStateConfig {
-  readonly type: 'local';
-}
-
+const localStateSchema = strictObject({ type: z.literal('local') }, () => '', 'unknown field for local state; use type');
 /** State in S3, one object per stack: `<keyPrefix>/<stack>.tfstate`. */
-export interface S3StateConfig {
-  readonly type: 's3';
-  /** Bucket that holds this environment's state. */
-  readonly bucket: string;
-  /** Key prefix; the stack name and `.tfstate` are appended. */
-  readonly keyPrefix: string;
-  /** Region of the bucket. */
-  readonly region: string;
-  /** S3-native state locking (Terraform 1.10+). */
-  readonly useLockfile: boolean;
-}
+const s3StateSchema = strictObject(
+  {
+    type: z.literal('s3'),
+    /** Bucket that holds this environment's state. */
+    bucket: checked<string>((value) =>
+      typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)
+        ? undefined
+        : `${describeValue(value)} is not an S3 bucket name; use 3 to 63 lowercase letters, digits, "." or "-"`,
+    ),
+    /** Key prefix; the stack name and `.tfstate` are appended. */
+    keyPrefix: checked<string>((value) =>
+      typeof value === 'string' && /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(value)
+        ? undefined
+        : `${describeValue(value)} is not a key prefix; use a path such as "hello-world/dev", without leading or trailing "/"`,
+    ),
+    /** Region of the bucket; the environment's region when unset. */
+    region: optionalChecked<string>((value) =>
+      typeof value === 'string' && REGION.test(value) ? undefined : `${describeValue(value)} is not an AWS region; use the bucket's region code, such as "eu-central-1"`,
+    ),
+    /** S3-native state locking (Terraform 1.10+). */
+    useLockfile: checked<boolean>(booleanRule('; use true to lock state in S3')).default(true),
+  },
+  () => '',
+  'unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile',
+);
+const stateSchema = z
+  .discriminatedUnion('type', [localStateSchema, s3StateSchema], {
+    errorMap: (_issue, ctx) => ({ message: `${describeValue(ctx.data)} is not a state setting; ${STATE_USAGE}` }),
+  })
+  .default({ type: 'local' });
 
+/** One environment file, as written (before the name and the state's region are filled in). */
+export const environmentFileSchema = strictObject(
+  {
+    /** AWS region every resource of the environment lives in. */
+    region: checked<string>((value) =>
+      typeof value === 'string' && REGION.test(value) ? undefined : `${describeValue(value)} is not an AWS region; use a region code such as "eu-central-1"`,
+    ),
+    /** First part of every resource name; environment and tier follow it. */
+    namePrefix: checked<string>((value) =>
+      typeof value === 'string' && /^[a-z][a-z0-9-]{0,23}$/.test(value)
+        ? undefined
+        : `${describeValue(value)} is not a usable name prefix; use 1 to 24 lowercase letters, digits or hyphens, starting with a letter`,
+    ).default('hello-world'),
+    /** Tags applied to every resource through the provider's `default_tags`. */
+    tags: tagsSchema,
+    /** Days CloudWatch keeps the function's logs. */
+    logRetentionDays: checked<number>(logRetentionProblem).default(DEFAULT_LOG_RETENTION_DAYS),
+    /** API Gateway stage the API is deployed to. */
+    stageName: checked<string>(stageNameProblem).default(DEFAULT_STAGE_NAME),
+    /** The greeting word the function answers with. */
+    greeting: checked<string>(greetingProblem).default(DEFAULT_GREETING),
+    /** Function timeout in seconds. */
+    timeoutSeconds: checked<number>(timeoutProblem).default(DEFAULT_TIMEOUT_SECONDS),
+    /** Settings per QoS tier. */
+    tiers: tiersSchema,
+    /**
+     * API Gateway writes execution and access logs only once the account's CloudWatch role is
+     * set for the region: one setting per account and region, not per stack.
+     * - `create`: this environment's `standard` stack sets it (premium deploys after it);
+     * - `existing`: it is already set for this account and region (by another environment or
+     *   the platform team), and the stacks rely on it.
+     */
+    apiGatewayCloudWatchRole: z.unknown().transform((value) => value as 'create' | 'existing'),
+    /** CloudWatch alarm thresholds. */
+    alarms: alarmsSchema,
+    /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
+    logsKmsKeyArn: optionalChecked<string>((value) =>
+      typeof value === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(value)
+        ? undefined
+        : `${describeValue(value)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`,
+    ),
+    /** Where Terraform keeps this environment's state. */
+    state: stateSchema,
+  },
+  () => '',
+).superRefine((file, ctx) => {
+  // The choice must be made explicitly: the message says what each answer means for this region.
+  if (file.apiGatewayCloudWatchRole !== 'create' && file.apiGatewayCloudWatchRole !== 'existing') {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['apiGatewayCloudWatchRole'],
+      message:
+        `${describeValue(file.apiGatewayCloudWatchRole)} is not a choice; say "create" if this environment's standard stack should set ` +
+        `the account's API Gateway CloudWatch role for ${describeValue(file.region)}, or "existing" if it is already set there`,
+    });
+  }
+});
+
+type EnvironmentFile = z.output<typeof environmentFileSchema>;
+export type TierConfig = EnvironmentFile['tiers'][Tier];
+export type AlarmConfig = EnvironmentFile['alarms'];
+export type ApiGatewayCloudWatchRole = EnvironmentFile['apiGatewayCloudWatchRole'];
+export type LocalStateConfig = z.output<typeof localStateSchema>;
+export type S3StateConfig = z.output<typeof s3StateSchema> & { readonly region: string };
 export type StateConfig = LocalStateConfig | S3StateConfig;
 
-export interface EnvironmentConfig {
+/** One environment once loaded and validated: every default filled in, every value checked. */
+export type EnvironmentConfig = Readonly<Omit<EnvironmentFile, 'state'>> & {
   /** The environment's name: its file name without `.json`. */
   readonly name: string;
-  /** AWS region every resource of the environment lives in. */
-  readonly region: string;
-  /** First part of every resource name; environment and tier follow it. */
-  readonly namePrefix: string;
-  /** Tags applied to every resource through the provider's `default_tags`. */
-  readonly tags: Readonly<Record<string, string>>;
-  /** Days CloudWatch keeps the function's logs. */
-  readonly logRetentionDays: number;
-  /** API Gateway stage the API is deployed to. */
-  readonly stageName: string;
-  /** The greeting word the function answers with. */
-  readonly greeting: string;
-  /** Function timeout in seconds. */
-  readonly timeoutSeconds: number;
-  /** Settings per QoS tier. */
-  readonly tiers: Readonly<Record<Tier, TierConfig>>;
-  /** Who sets the account's API Gateway CloudWatch role for this region. */
-  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
-  /** CloudWatch alarm thresholds. */
-  readonly alarms: AlarmConfig;
-  /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
-  readonly logsKmsKeyArn?: string;
   /** Where Terraform keeps this environment's state. */
   readonly state: StateConfig;
-}
-
-/** What an environment file may leave out, and the value it then gets. */
-export const ENVIRONMENT_DEFAULTS = {
-  namePrefix: 'hello-world',
-  tags: {},
-  logRetentionDays: 14,
-  stageName: 'test',
-  greeting: 'Hello',
-  timeoutSeconds: 3,
-  tiers: {
-    standard: { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false },
-    premium: { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false },
-  },
-  alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1 },
-  state: { type: 'local' },
-} as const;
+};

@@ -115,6 +115,15 @@ describe('environment configuration', () => {
     [{ alarms: { api5xx: 0 } }, 'alarms.api5xx: 0 is not a threshold; use a whole count of at least 1 per 5 minutes'],
     [{ alarms: { snsTopicArn: 'on-call' } }, 'alarms.snsTopicArn: "on-call" is not an SNS topic ARN'],
     [{ logsKmsKeyArn: 'alias/logs' }, 'logsKmsKeyArn: "alias/logs" is not a KMS key ARN'],
+    [{ tags: 7 }, 'tags: 7 is not a tag map; use an object of strings, such as {"team": "platform"}'],
+    [{ tiers: 7 }, 'tiers: 7 is not a tier map; use {"standard": {"memoryMb": 128}, "premium": {"memoryMb": 512}}'],
+    [{ tiers: { premium: 5 } }, 'tiers.premium: 5 is not a tier; use {"memoryMb": 512}'],
+    [{ tiers: { standard: { throttle: 9 } } }, 'tiers.standard.throttle: 9 is not a throttle; use {"rateLimit": 50, "burstLimit": 100}'],
+    [{ tiers: { standard: { cpu: 2 } } }, 'tiers.standard.cpu: unknown field; use one of memoryMb, throttle, reservedConcurrency, apiKeyRequired'],
+    [{ alarms: { p99: 1 } }, 'alarms.p99: unknown field; use one of functionErrors, functionThrottles, api5xx, snsTopicArn'],
+    [{ alarms: [] }, 'alarms: [] is not an alarm setting; use {"functionErrors": 1'],
+    [{ state: { type: 'local', bucket: 'b' } }, 'state.bucket: unknown field for local state; use type'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', lock: true } }, 'state.lock: unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile'],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
     expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
   });
