@@ -19,14 +19,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildHandlerBundle } from '../src/build/handler-bundle';
+import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
-import { zipSingleFile } from './lib/function-zip';
+import { zipSingleFile } from './air-gapped/function-zip';
 import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emulator';
 import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
-import { planWithLocalArchive } from './lib/local-archive';
+import { planWithLocalArchive } from './air-gapped/local-archive';
 import { copyProject } from './lib/project-copy';
-import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './lib/provider-mirror';
+import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './air-gapped/provider-mirror';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');

@@ -23,7 +23,7 @@ import {
   synthesizeForEmulator,
 } from './emulator/emulated-deploy';
 import { copyProject } from './lib/project-copy';
-import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './lib/provider-mirror';
+import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from './lib/terraform-run';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambdaLocal from 'lambda-local';
-import { buildHandlerBundle } from '../src/build/handler-bundle';
+import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { memorySizeProblem } from '../src/rules/aws-limits';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');

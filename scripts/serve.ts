@@ -8,7 +8,7 @@ import * as http from 'http';
 import * as path from 'path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as lambdaLocal from 'lambda-local';
-import { buildHandlerBundle } from '../src/build/handler-bundle';
+import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');

@@ -1,10 +1,10 @@
 import * as path from 'path';
 import { App } from 'cdktf';
-import { buildHandlerBundle } from './build/handler-bundle';
+import { buildHandlerBundle } from './bundling/handler-bundle';
 import { EnvironmentConfig, TIERS } from './config/environment-config';
 import { loadEnvironment } from './config/load-environment';
 import { GreetingStack } from './stacks/greeting-stack';
-import { forgetStaleBackend } from './stacks/stale-backend';
+import { forgetStaleBackend } from './backend/stale-backend';
 
 export interface GreetingAppOptions {
   /** Name of the environment file under `environments/`. */

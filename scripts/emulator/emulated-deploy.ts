@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
-import { replaceArchiveWithLocalZip } from '../lib/local-archive';
+import { replaceArchiveWithLocalZip } from '../air-gapped/local-archive';
 import { TerraformRun, TerraformRunOptions, errorText, runTerraform, terraformErrors } from '../lib/terraform-run';
 import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EMULATED_SERVICES, EMULATOR_CREDENTIALS, emulatorClientConfig } from './aws-emulator';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { emulatorUnavailableReason } from '../../scripts/emulator/aws-emulator';
 import { parseDeployLocalArgs } from '../../scripts/deploy-local';
-import { findProviderMirror } from '../../scripts/lib/provider-mirror';
+import { findProviderMirror } from '../../scripts/air-gapped/provider-mirror';
 import { PROJECT_ROOT } from '../helpers';
 
 const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;

@@ -23,7 +23,7 @@ import {
   replanEnvironment,
   synthesizeForEmulator,
 } from '../../scripts/emulator/emulated-deploy';
-import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/lib/provider-mirror';
+import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
 import { checkout } from '../helpers';
 

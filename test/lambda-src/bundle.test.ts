@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { builtinModules } from 'module';
-import { buildHandlerBundle } from '../../src/build/handler-bundle';
+import { buildHandlerBundle } from '../../src/bundling/handler-bundle';
 import { EVENTS_DIR, PROJECT_ROOT, makeTempDir } from '../helpers';
 
 describe('the handler bundle the function ships', () => {

@@ -9,8 +9,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { planWithLocalArchive } from '../../scripts/lib/local-archive';
-import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/lib/provider-mirror';
+import { planWithLocalArchive } from '../../scripts/air-gapped/local-archive';
+import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
 import { checkout } from '../helpers';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { buildHandlerBundle } from '../../src/build/handler-bundle';
+import { buildHandlerBundle } from '../../src/bundling/handler-bundle';
 import { createLocalApi, toProxyEvent } from '../../scripts/serve';
 import { PROJECT_ROOT } from '../helpers';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { forgetStaleBackend } from '../../src/stacks/stale-backend';
+import { forgetStaleBackend } from '../../src/backend/stale-backend';
 import { makeTempDir } from '../helpers';
 
 /** A stack folder as `cdktf synth` then `terraform init` leave it. */

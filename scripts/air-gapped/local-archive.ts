@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
 import { zipSingleFile } from './function-zip';
-import { planStack } from './terraform-plan';
+import { planStack } from '../lib/terraform-plan';
 
 /**
  * For machines whose provider mirror lacks hashicorp/archive: rewrites a synthesized stack so
