@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { listEnvironments } from '../src/config/load-environment';
 import { PROJECT_ROOT, checkout } from './helpers';
 
 /** Runs the app as `cdktf synth` does (its command from cdktf.json, CDKTF_OUTDIR set). */
@@ -68,9 +69,11 @@ describe('the cdktf app (main.ts)', () => {
 
   it('fails on an unknown ENVIRONMENT with the valid names, a non-zero exit and no stacks written', () => {
     const fresh = checkout();
-    const result = synth(fresh, 'qa');
+    const result = synth(fresh, 'no-such-environment');
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('ENVIRONMENT="qa" is not a known environment; set ENVIRONMENT to one of: dev, prod, staging');
+    expect(result.stderr).toContain(
+      `ENVIRONMENT="no-such-environment" is not a known environment; set ENVIRONMENT to one of: ${listEnvironments(path.join(fresh, 'environments')).join(', ')}`,
+    );
     expect(result.stacks).toEqual([]);
   });
 

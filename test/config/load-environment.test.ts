@@ -11,8 +11,15 @@ const STANDARD = { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, 
 const PREMIUM = { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false };
 
 describe('environment configuration', () => {
-  it('ships dev, staging and prod', () => {
-    expect(listEnvironments(ENVIRONMENTS)).toEqual(['dev', 'prod', 'staging']);
+  it('ships dev, staging and prod (and may ship more)', () => {
+    expect(listEnvironments(ENVIRONMENTS)).toEqual(expect.arrayContaining(['dev', 'prod', 'staging']));
+  });
+
+  it('lists the environments of a folder by file name, sorted', () => {
+    const dir = makeTempDir('env-');
+    for (const name of ['beta', 'alpha']) fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(REQUIRED));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), '');
+    expect(listEnvironments(dir)).toEqual(['alpha', 'beta']);
   });
 
   it.each(['dev', 'staging', 'prod'])('loads %s with the walkthrough tiers: standard 128 MB, premium 512 MB', (name) => {
@@ -72,8 +79,10 @@ describe('environment configuration', () => {
   });
 
   it('fails on an unknown ENVIRONMENT, listing the valid names', () => {
-    expect(() => loadEnvironment('qa', ENVIRONMENTS)).toThrow(
-      'ENVIRONMENT="qa" is not a known environment; set ENVIRONMENT to one of: dev, prod, staging (or add environments/qa.json)',
+    const dir = makeTempDir('env-');
+    for (const name of ['alpha', 'beta']) fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(REQUIRED));
+    expect(() => loadEnvironment('qa', dir)).toThrow(
+      'ENVIRONMENT="qa" is not a known environment; set ENVIRONMENT to one of: alpha, beta (or add environments/qa.json)',
     );
   });
 
