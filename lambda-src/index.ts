@@ -4,9 +4,10 @@
  * through an API Gateway REST proxy integration (payload format 1.0) →
  * `{ statusCode, headers, body }`.
  *
- * It imports nothing but types, so the bundle has no runtime dependencies.
+ * It imports nothing but types and its own settings, so the bundle has no runtime dependencies.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DEFAULT_GREETING, GREETING_VARIABLE } from './settings';
 
 /** The payload of a direct invocation, as in the walkthrough's `helloevent.json`. */
 export interface DirectEvent {
@@ -16,7 +17,6 @@ export interface DirectEvent {
 export const MAX_NAME_LENGTH = 64;
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST'] as const;
 const DEFAULT_NAME = 'world';
-const DEFAULT_GREETING = 'Hello';
 // C0 controls, DEL and C1 controls: none of them belong in a greeting or a log line.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -38,7 +38,7 @@ export class BadRequestError extends Error {
 }
 
 function greetingWord(): string {
-  return process.env.GREETING || DEFAULT_GREETING;
+  return process.env[GREETING_VARIABLE] || DEFAULT_GREETING;
 }
 
 /** Checks a caller-supplied name; `undefined` and `''` mean "no name given". */

@@ -19,6 +19,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
 import { zipSingleFile } from './air-gapped/function-zip';
@@ -258,14 +259,20 @@ async function benchDeploy(runs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`bench: --runs ${args[runsAt + 1]} is not a count; use a whole number such as 5`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|deploy ...] [--runs N]`);
     process.exit(2);
   }
-  const sections = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--runs');
+  const runsGiven = parsed.values.runs !== undefined;
+  const runs = runsGiven ? Number(parsed.values.runs) : 5;
+  if (!Number.isInteger(runs) || runs < 1) {
+    console.error(`bench: --runs ${parsed.values.runs} is not a count; use a whole number such as 5`);
+    process.exit(2);
+  }
+  const sections = parsed.positionals;
   const known = ['synth', 'handler', 'plan', 'deploy'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
@@ -277,7 +284,7 @@ async function main(): Promise<void> {
   if (chosen.includes('synth')) benchSynth(runs);
   if (chosen.includes('plan')) await benchPlan(runs);
   // A cycle takes about a minute: three by default, unless --runs says otherwise.
-  if (chosen.includes('deploy')) await benchDeploy(runsAt >= 0 ? runs : 3);
+  if (chosen.includes('deploy')) await benchDeploy(runsGiven ? runs : 3);
 }
 
 if (require.main === module) void main();

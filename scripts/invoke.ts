@@ -1,17 +1,31 @@
 /**
- * `npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>]`
+ * `npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>] [--tier <tier>]`
  *
  * Runs the bundled handler once the way `aws lambda invoke` does: the result goes to stdout
  * as JSON (like the walkthrough's out.txt), the function's logs and a REPORT line to stderr.
+ * Memory and greeting are the tier's (default standard) in the environment ENVIRONMENT
+ * (default dev) picks, as deployed, unless --memory or --env GREETING=... say otherwise.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import * as lambdaLocal from 'lambda-local';
+import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
+import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
 import { memorySizeProblem } from '../src/rules/aws-limits';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
-const USAGE = 'usage: npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>]';
+const USAGE = 'usage: npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>] [--tier standard|premium]';
+
+/** What the command line asked for; unset values come from the environment's config. */
+export interface InvokeArgs {
+  readonly payload: unknown;
+  readonly environment: Record<string, string>;
+  readonly memoryMb?: number;
+  readonly tier: Tier;
+}
 
 export interface InvokeOptions {
   readonly payload: unknown;
@@ -20,34 +34,53 @@ export interface InvokeOptions {
 }
 
 /** Reads the command line; throws with the flag, the value and the fix on bad input. */
-export function parseInvokeArgs(args: readonly string[]): InvokeOptions {
+export function parseInvokeArgs(args: string[]): InvokeArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { payload: { type: 'string' }, env: { type: 'string', multiple: true }, memory: { type: 'string' }, tier: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${USAGE}`);
+  }
   let payload: unknown = {};
-  const environment: Record<string, string> = {};
-  let memoryMb = 128;
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = args[i + 1];
-    if (!['--payload', '--env', '--memory'].includes(flag)) throw new Error(`unknown option ${JSON.stringify(flag)}; ${USAGE}`);
-    if (value === undefined) throw new Error(`${flag} needs a value; ${USAGE}`);
-    i++;
-    if (flag === '--payload') {
-      if (!fs.existsSync(value)) throw new Error(`--payload ${value}: no such file; give the path of a JSON event`);
-      try {
-        payload = JSON.parse(fs.readFileSync(value, 'utf8'));
-      } catch (error) {
-        throw new Error(`--payload ${value}: not valid JSON (${(error as Error).message}); fix the file`);
-      }
-    } else if (flag === '--env') {
-      const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(value);
-      if (!match) throw new Error(`--env ${JSON.stringify(value)}: not NAME=VALUE; write it like --env GREETING=Bonjour`);
-      environment[match[1]] = match[2];
-    } else {
-      const problem = memorySizeProblem(Number(value));
-      if (problem) throw new Error(`--memory ${value}: ${problem}`);
-      memoryMb = Number(value);
+  if (values.payload !== undefined) {
+    const file = values.payload;
+    if (!fs.existsSync(file)) throw new Error(`--payload ${file}: no such file; give the path of a JSON event`);
+    try {
+      payload = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`--payload ${file}: not valid JSON (${(error as Error).message}); fix the file`);
     }
   }
-  return { payload, environment, memoryMb };
+  const environment: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!match) throw new Error(`--env ${JSON.stringify(pair)}: not NAME=VALUE; write it like --env ${GREETING_VARIABLE}=Bonjour`);
+    environment[match[1]] = match[2];
+  }
+  let memoryMb: number | undefined;
+  if (values.memory !== undefined) {
+    const memory = /^\d+$/.test(values.memory) ? Number(values.memory) : values.memory;
+    const problem = memorySizeProblem(memory);
+    if (problem) throw new Error(`--memory ${values.memory}: ${problem}`);
+    memoryMb = memory as number;
+  }
+  const tier = values.tier ?? 'standard';
+  if (!(TIERS as readonly string[]).includes(tier)) throw new Error(`--tier ${tier}: not a tier; use ${TIERS.join(' or ')}`);
+  return { payload, environment, memoryMb, tier: tier as Tier };
+}
+
+/** The tier's memory and greeting as deployed in `config`, where the command line set neither. */
+export function invokeOptions(args: InvokeArgs, config: EnvironmentConfig): InvokeOptions {
+  return {
+    payload: args.payload,
+    environment: { [GREETING_VARIABLE]: config.greeting, ...args.environment },
+    memoryMb: args.memoryMb ?? config.tiers[args.tier].memoryMb,
+  };
 }
 
 export interface InvokeResult {
@@ -90,7 +123,8 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
 async function main(): Promise<void> {
   let options: InvokeOptions;
   try {
-    options = parseInvokeArgs(process.argv.slice(2));
+    const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+    options = invokeOptions(parseInvokeArgs(process.argv.slice(2)), loadEnvironment(environmentName, path.join(PROJECT_ROOT, 'environments')));
   } catch (error) {
     console.error(`invoke: ${(error as Error).message}`);
     process.exit(2);

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { TIERS } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
 import { synthesizeGreetingApp } from '../src/greeting-app';
@@ -26,15 +27,18 @@ export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = o
   return files.some((file) => fs.existsSync(file));
 }
 
-export function parsePlanArgs(args: readonly string[]): { stacks: string[]; offline: boolean } {
-  const stacks: string[] = [];
-  let offline = false;
-  for (const arg of args) {
-    if (arg === '--offline') offline = true;
-    else if ((TIERS as readonly string[]).includes(arg)) stacks.push(arg);
-    else throw new Error(`${JSON.stringify(arg)} is not a stack or option; use ${TIERS.join(', ')} and/or --offline`);
+export function parsePlanArgs(args: string[]): { stacks: string[]; offline: boolean } {
+  const usage = `use ${TIERS.join(', ')} and/or --offline`;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { offline: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${usage}`);
   }
-  return { stacks: stacks.length ? stacks : [...TIERS], offline };
+  for (const stack of parsed.positionals) {
+    if (!(TIERS as readonly string[]).includes(stack)) throw new Error(`${JSON.stringify(stack)} is not a stack or option; ${usage}`);
+  }
+  return { stacks: parsed.positionals.length ? parsed.positionals : [...TIERS], offline: parsed.values.offline ?? false };
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import * as http from 'http';
 import * as path from 'path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as lambdaLocal from 'lambda-local';
+import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
 
@@ -128,12 +129,12 @@ function main(): void {
   const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
   const environment = loadEnvironment(environmentName, path.join(PROJECT_ROOT, 'environments'));
   // As deployed: the environment's greeting, unless GREETING is set for this run.
-  process.env.GREETING ??= environment.greeting;
+  process.env[GREETING_VARIABLE] ??= environment.greeting;
   const server = createLocalApi({ stage: environment.stageName, handlerFile: buildHandlerBundle(PROJECT_ROOT).file });
   server.listen(port, '127.0.0.1', () => {
     const { port: bound } = server.address() as { port: number };
     console.log(
-      `Serving the ${environmentName} greeting function (GREETING=${process.env.GREETING}) on ` +
+      `Serving the ${environmentName} greeting function (${GREETING_VARIABLE}=${process.env[GREETING_VARIABLE]}) on ` +
         `http://127.0.0.1:${bound}/${environment.stageName}/hello - try ?name=David. Ctrl-C stops.`,
     );
   });

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { GREETING_VARIABLE } from '../../lambda-src/settings';
 import { errorText, runTerraform as terraform } from './terraform-run';
 
 /** One resource change of a plan, with the attributes a reviewer looks at. */
@@ -82,7 +83,7 @@ const ATTRIBUTES: Record<string, Record<string, (values: any) => unknown>> = {
     memory: (v) => (v?.memory_size === undefined ? undefined : `${v.memory_size} MB`),
     runtime: (v) => v?.runtime,
     timeout: (v) => (v?.timeout === undefined ? undefined : `${v.timeout} s`),
-    greeting: (v) => v?.environment?.[0]?.variables?.GREETING,
+    greeting: (v) => v?.environment?.[0]?.variables?.[GREETING_VARIABLE],
     reserved_concurrency: (v) => (v?.reserved_concurrent_executions >= 0 ? v.reserved_concurrent_executions : undefined),
     source_code_hash: (v) => v?.source_code_hash,
   },

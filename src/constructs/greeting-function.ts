@@ -17,7 +17,7 @@ import {
   resourceNameProblem,
   timeoutProblem,
 } from '../rules/aws-limits';
-import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../rules/defaults';
+import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, GREETING_VARIABLE } from '../rules/defaults';
 import { LoggingRole } from './logging-role';
 import { IProxyApiHandler } from './proxy-api';
 
@@ -176,7 +176,7 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       sourceCodeHash: zip.outputBase64Sha256,
       memorySize,
       timeout,
-      environment: { variables: { GREETING: greeting } },
+      environment: { variables: { [GREETING_VARIABLE]: greeting } },
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracingConfig: { mode: props.tracing ?? 'Active' },
       loggingConfig: {

@@ -17,5 +17,5 @@ export const DEFAULT_STAGE_NAME = 'test';
 export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 /** Events per 5 minutes that raise an alarm. */
 export const DEFAULT_ALARM_THRESHOLD = 1;
-/** The word the function greets with. */
-export const DEFAULT_GREETING = 'Hello';
+/** The word the function greets with, and the variable it reads it from: the handler's own. */
+export { DEFAULT_GREETING, GREETING_VARIABLE } from '../../lambda-src/settings';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseInvokeArgs } from '../../scripts/invoke';
+import { invokeOptions, parseInvokeArgs } from '../../scripts/invoke';
+import { parseEnvironment } from '../../src/config/load-environment';
 import { EVENTS_DIR, PROJECT_ROOT, makeTempDir } from '../helpers';
 
 const REPORT = /^REPORT Duration: \d+\.\d{2} ms Billed Duration: \d+ ms Memory Size: (\d+) MB Max Memory Used: \d+ MB$/m;
@@ -45,17 +46,31 @@ describe('npm run invoke', () => {
 });
 
 describe('invoke arguments', () => {
-  it('reads a payload, variables and memory', () => {
-    expect(parseInvokeArgs(['--env', 'GREETING=Bonjour', '--env', 'A=b=c', '--memory', '256'])).toEqual({
+  it('reads a payload, variables, memory and tier', () => {
+    expect(parseInvokeArgs(['--env', 'GREETING=Bonjour', '--env', 'A=b=c', '--memory', '256', '--tier', 'premium'])).toEqual({
       payload: {},
       environment: { GREETING: 'Bonjour', A: 'b=c' },
+      memoryMb: 256,
+      tier: 'premium',
+    });
+  });
+
+  it("takes the tier's memory and the environment's greeting, as deployed, unless the flags say otherwise", () => {
+    const config = parseEnvironment('fixture', { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing', greeting: 'Hola', tiers: { premium: { memoryMb: 1024 } } }, 'fixture.json');
+    expect(invokeOptions(parseInvokeArgs([]), config)).toEqual({ payload: {}, environment: { GREETING: 'Hola' }, memoryMb: 128 });
+    expect(invokeOptions(parseInvokeArgs(['--tier', 'premium']), config)).toMatchObject({ memoryMb: 1024 });
+    expect(invokeOptions(parseInvokeArgs(['--tier', 'premium', '--memory', '256', '--env', 'GREETING=Bonjour']), config)).toEqual({
+      payload: {},
+      environment: { GREETING: 'Bonjour' },
       memoryMb: 256,
     });
   });
 
   it.each([
-    [['--name', 'David'], 'unknown option "--name"; usage: npm run invoke --'],
-    [['--payload'], '--payload needs a value'],
+    [['--name', 'David'], "Unknown option '--name'; usage: npm run invoke --"],
+    [['--payload'], "Option '--payload <value>' argument missing; usage: npm run invoke --"],
+    [['--memory', 'abc'], '--memory abc: "abc" is not a Lambda memory size; use a whole number of MB from 128 to 10240'],
+    [['--tier', 'gold'], '--tier gold: not a tier; use standard or premium'],
     [['--payload', 'missing.json'], '--payload missing.json: no such file; give the path of a JSON event'],
     [['--env', 'GREETING'], '--env "GREETING": not NAME=VALUE; write it like --env GREETING=Bonjour'],
     [['--memory', '100'], '--memory 100: 100 is not a Lambda memory size; use a whole number of MB from 128 to 10240'],

@@ -99,7 +99,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
   it("changes only source_code_hash when the handler's code changes", async () => {
     const dir = checkout();
     const handler = path.join(dir, 'lambda-src', 'index.ts');
-    fs.writeFileSync(handler, fs.readFileSync(handler, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
+    fs.writeFileSync(handler, `${fs.readFileSync(handler, 'utf8')}\n// a change of code\nexport const CODE_REVISION = 2;\n`);
     const [newCode] = await synthAndPlan(dir, 'dev', ['standard']);
     expect(changedAddresses(devPlans[0].json, newCode.json)).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
     const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(newCode.json)];
