@@ -34,14 +34,14 @@ describe('the handler bundle the function ships', () => {
 });
 
 describe('buildHandlerBundle', () => {
-  it('reuses an unchanged bundle and rebuilds when a source changes', () => {
+  it('reuses an unchanged bundle and rebuilds when any source changes, not only the entry', () => {
     const root = makeTempDir('bundle-');
     fs.cpSync(path.join(PROJECT_ROOT, 'lambda-src'), path.join(root, 'lambda-src'), { recursive: true });
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
     expect(buildHandlerBundle(root).rebuilt).toBe(true);
     expect(buildHandlerBundle(root).rebuilt).toBe(false);
-    const entry = path.join(root, 'lambda-src', 'index.ts');
-    fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
+    const settings = path.join(root, 'lambda-src', 'settings.ts');
+    fs.writeFileSync(settings, fs.readFileSync(settings, 'utf8').replace("DEFAULT_GREETING = 'Hello'", "DEFAULT_GREETING = 'Bonjour'"));
     const rebuilt = buildHandlerBundle(root);
     expect(rebuilt.rebuilt).toBe(true);
     expect(fs.readFileSync(rebuilt.file, 'utf8')).toContain('"Bonjour"');
