@@ -1,0 +1,40 @@
+/**
+ * The greeting service's constructs, for use in any cdktf app (`npm run build`, then
+ * `npm pack`). Import from the package root; each construct is also a deep import under
+ * `dist/src/constructs/`. Peer dependencies: cdktf, constructs, @cdktf/provider-aws and
+ * @cdktf/provider-archive.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export { ApiGatewayAccount, PUSH_TO_CLOUDWATCH_POLICY_ARN } from './constructs/api-gateway-account';
+export type { ApiGatewayAccountProps } from './constructs/api-gateway-account';
+export { GreetingFunction, SUPPORTED_RUNTIMES } from './constructs/greeting-function';
+export type { GreetingFunctionProps, NodeRuntime } from './constructs/greeting-function';
+export { BASIC_EXECUTION_POLICY_ARN, LoggingRole, XRAY_WRITE_POLICY_ARN } from './constructs/logging-role';
+export type { LoggingRoleProps } from './constructs/logging-role';
+export { ACCESS_LOG_FORMAT, ProxyApi } from './constructs/proxy-api';
+export type { IProxyApiHandler, ProxyApiProps, ThrottleSettings } from './constructs/proxy-api';
+export { ServiceAlarms } from './constructs/service-alarms';
+export type { ServiceAlarmsProps } from './constructs/service-alarms';
+export {
+  LOG_RETENTION_DAYS,
+  MAX_API_TIMEOUT_SECONDS,
+  MAX_MEMORY_MB,
+  MAX_THROTTLE_BURST,
+  MAX_THROTTLE_RATE,
+  MIN_MEMORY_MB,
+} from './rules/aws-limits';
+export * from './rules/defaults';
+
+/**
+ * The greeting handler, bundled into one file by `npm run build` (`dist/handler/index.js`),
+ * for {@link GreetingFunctionProps.codeFile}: `index.helloworld` answers `Hello <name>`.
+ */
+export function greetingHandlerFile(): string {
+  const file = path.join(__dirname, '..', 'handler', 'index.js');
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} is missing: the package's build puts the handler there; run \`npm run build\` in greeting-service-cdktf, or pass your own codeFile`);
+  }
+  return file;
+}
