@@ -15,6 +15,7 @@ import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
 import { memorySizeProblem } from '../src/rules/aws-limits';
+import { DEFAULT_TIMEOUT_SECONDS } from '../src/rules/defaults';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>] [--tier standard|premium]';
@@ -31,6 +32,11 @@ export interface InvokeOptions {
   readonly payload: unknown;
   readonly environment: Record<string, string>;
   readonly memoryMb: number;
+  /**
+   * The function's timeout, as configured for it.
+   * @default DEFAULT_TIMEOUT_SECONDS
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** Reads the command line; throws with the flag, the value and the fix on bad input. */
@@ -80,6 +86,7 @@ export function invokeOptions(args: InvokeArgs, config: EnvironmentConfig): Invo
     payload: args.payload,
     environment: { [GREETING_VARIABLE]: config.greeting, ...args.environment },
     memoryMb: args.memoryMb ?? config.tiers[args.tier].memoryMb,
+    timeoutSeconds: config.timeoutSeconds,
   };
 }
 
@@ -103,7 +110,7 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
       lambdaHandler: 'helloworld',
       environment: options.environment,
       envdestroy: true,
-      timeoutMs: 3000,
+      timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
       verboseLevel: -1, // the handler's own log lines, nothing of lambda-local's
     });
   } catch (error) {

@@ -11,6 +11,7 @@ import * as lambdaLocal from 'lambda-local';
 import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { DEFAULT_TIMEOUT_SECONDS } from '../src/rules/defaults';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
@@ -20,6 +21,11 @@ export interface LocalApiOptions {
   readonly stage: string;
   /** The bundled handler file. */
   readonly handlerFile: string;
+  /**
+   * The function's timeout, as configured for it.
+   * @default DEFAULT_TIMEOUT_SECONDS
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** The REST API proxy event (payload format 1.0) API Gateway sends for this request. */
@@ -101,7 +107,7 @@ export function createLocalApi(options: LocalApiOptions): http.Server {
           event,
           lambdaFunc: handler,
           lambdaHandler: 'helloworld',
-          timeoutMs: 3000,
+          timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
           verboseLevel: -1,
         })) as APIGatewayProxyResult;
         if (typeof result?.statusCode !== 'number') throw new Error('the function did not return {statusCode, headers, body}');
@@ -130,7 +136,11 @@ function main(): void {
   const environment = loadEnvironment(environmentName, path.join(PROJECT_ROOT, 'environments'));
   // As deployed: the environment's greeting, unless GREETING is set for this run.
   process.env[GREETING_VARIABLE] ??= environment.greeting;
-  const server = createLocalApi({ stage: environment.stageName, handlerFile: buildHandlerBundle(PROJECT_ROOT).file });
+  const server = createLocalApi({
+    stage: environment.stageName,
+    handlerFile: buildHandlerBundle(PROJECT_ROOT).file,
+    timeoutSeconds: environment.timeoutSeconds,
+  });
   server.listen(port, '127.0.0.1', () => {
     const { port: bound } = server.address() as { port: number };
     console.log(

@@ -107,7 +107,8 @@ function tierSchema(tier: Tier) {
 
 const tiersSchema = strictObject(
   { standard: tierSchema('standard'), premium: tierSchema('premium') },
-  (value) => `${describeValue(value)} is not a tier map; use {"standard": {"memoryMb": 128}, "premium": {"memoryMb": 512}}`,
+  (value) =>
+    `${describeValue(value)} is not a tier map; use {"standard": {"memoryMb": ${TIER_DEFAULTS.standard.memoryMb}}, "premium": {"memoryMb": ${TIER_DEFAULTS.premium.memoryMb}}}`,
   `unknown tier; use ${TIERS.join(' or ')}`,
 )
   .superRefine(({ standard, premium }, ctx) => {
