@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { findProviderMirror } from '../scripts/air-gapped/provider-mirror';
 import { copyProject } from '../scripts/lib/project-copy';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -38,4 +40,14 @@ export function checkout(): string {
   const dir = copyProject(PROJECT_ROOT, 'checkout-');
   tempDirs.push(dir);
   return dir;
+}
+
+/**
+ * Why tests that run real terraform with the AWS provider from a mirror cannot run on this
+ * machine, or undefined when they can.
+ */
+export function terraformSkipReason(): string | undefined {
+  if (spawnSync('terraform', ['version'], { encoding: 'utf8' }).status !== 0) return 'terraform is not on PATH';
+  if (!findProviderMirror()) return 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)';
+  return undefined;
 }

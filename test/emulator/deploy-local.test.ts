@@ -2,20 +2,14 @@
  * `npm run deploy:local` as a developer runs it, and the emulator's lifetime: whatever way
  * the run ends, no emulator, terraform or work folder is left behind.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { emulatorUnavailableReason } from '../../scripts/emulator/aws-emulator';
 import { parseDeployLocalArgs } from '../../scripts/deploy-local';
-import { findProviderMirror } from '../../scripts/air-gapped/provider-mirror';
-import { PROJECT_ROOT } from '../helpers';
+import { PROJECT_ROOT, terraformSkipReason } from '../helpers';
 
-const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
-const skipReason = !terraformFound
-  ? 'terraform is not on PATH'
-  : !findProviderMirror()
-    ? 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)'
-    : emulatorUnavailableReason();
+const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the deploy:local tests: ${skipReason}.`);
 

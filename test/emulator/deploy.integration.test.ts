@@ -8,7 +8,6 @@
  * As in the offline plan test, only the `archive_file` data source stands in (the mirror has
  * no hashicorp/archive): the same zip is built locally.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -25,15 +24,10 @@ import {
 } from '../../scripts/emulator/emulated-deploy';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
-import { checkout } from '../helpers';
+import { checkout, terraformSkipReason } from '../helpers';
 
-const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 const mirror = findProviderMirror();
-const skipReason = !terraformFound
-  ? 'terraform is not on PATH'
-  : !mirror
-    ? 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)'
-    : emulatorUnavailableReason();
+const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the emulated deploy tests: ${skipReason}.`);
 

@@ -6,21 +6,15 @@
  * is replaced by the same zip built here: the same single file at the zip's root, mode 0644,
  * and its base64 SHA-256 as `source_code_hash`. Everything else is planned exactly as it ships.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { planWithLocalArchive } from '../../scripts/air-gapped/local-archive';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
-import { checkout } from '../helpers';
+import { checkout, terraformSkipReason } from '../helpers';
 
-const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 const mirror = findProviderMirror();
-const skipReason = !terraformFound
-  ? 'terraform is not on PATH'
-  : !mirror
-    ? 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)'
-    : undefined;
+const skipReason = terraformSkipReason();
 const describeOffline = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the offline plan tests: ${skipReason}.`);
 
