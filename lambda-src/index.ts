@@ -41,15 +41,25 @@ function greetingWord(): string {
   return process.env[GREETING_VARIABLE] || DEFAULT_GREETING;
 }
 
+/** The JSON type of a value, as a person reads it: `array` and `null` are not `object`. */
+function jsonType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** Characters as a person counts them: code points, so an emoji is one. */
+function characterCount(text: string): number {
+  return [...text].length;
+}
+
 /** Checks a caller-supplied name; `undefined` and `''` mean "no name given". */
 function checkedName(value: unknown, source: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    throw new BadRequestError(`${source} must be a string, got ${typeof value}`);
+    throw new BadRequestError(`${source} must be a string, got ${jsonType(value)}`);
   }
-  if (value.length > MAX_NAME_LENGTH) {
+  if (characterCount(value) > MAX_NAME_LENGTH) {
     throw new BadRequestError(
-      `${source} is ${value.length} characters long; use at most ${MAX_NAME_LENGTH}`,
+      `${source} is ${characterCount(value)} characters long; use at most ${MAX_NAME_LENGTH}`,
     );
   }
   if (CONTROL_CHARACTERS.test(value)) {
@@ -77,8 +87,8 @@ function nameFromBody(event: APIGatewayProxyEvent): string | undefined {
   } catch {
     throw new BadRequestError('body is not valid JSON; send {"name": "<your name>"}');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequestError('body must be a JSON object such as {"name": "<your name>"}');
+  if (jsonType(parsed) !== 'object') {
+    throw new BadRequestError(`body must be a JSON object such as {"name": "<your name>"}, got ${jsonType(parsed)}`);
   }
   return checkedName((parsed as DirectEvent).name, 'body field "name"');
 }
@@ -93,7 +103,7 @@ function nameFromPath(event: APIGatewayProxyEvent): string | undefined {
   try {
     segment = decodeURIComponent(segments[segments.length - 1]);
   } catch {
-    throw new BadRequestError('the last path segment is not valid percent-encoding');
+    throw new BadRequestError('path segment is not valid percent-encoding');
   }
   return checkedName(segment, 'path segment');
 }
@@ -130,7 +140,7 @@ function answerProxy(event: APIGatewayProxyEvent, requestId: string): APIGateway
       nameFromBody(event) ??
       nameFromPath(event) ??
       DEFAULT_NAME;
-    log({ requestId, kind: 'rest', method, route, status: 200, nameLength: name.length });
+    log({ requestId, kind: 'rest', method, route, status: 200, nameLength: characterCount(name) });
     return {
       statusCode: 200,
       headers: TEXT_HEADERS,
@@ -143,10 +153,14 @@ function answerProxy(event: APIGatewayProxyEvent, requestId: string): APIGateway
   }
 }
 
-function answerDirect(event: DirectEvent | null | undefined, requestId: string): string {
+function answerDirect(event: unknown, requestId: string): string {
   try {
-    const name = checkedName(event?.name, 'name') ?? DEFAULT_NAME;
-    log({ requestId, kind: 'direct', nameLength: name.length });
+    // No payload is `{}` (the walkthrough's first call); anything else must be an object.
+    if (event !== undefined && event !== null && jsonType(event) !== 'object') {
+      throw new BadRequestError(`the payload must be a JSON object such as {"name": "David"}, got ${jsonType(event)}`);
+    }
+    const name = checkedName((event as DirectEvent | null | undefined)?.name, 'name') ?? DEFAULT_NAME;
+    log({ requestId, kind: 'direct', nameLength: characterCount(name) });
     return `${greetingWord()} ${name}`;
   } catch (error) {
     if (error instanceof BadRequestError) {

@@ -14,7 +14,7 @@ import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
-import { memorySizeProblem } from '../src/rules/aws-limits';
+import { MAX_SYNC_INVOKE_PAYLOAD_BYTES, memorySizeProblem } from '../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../src/rules/defaults';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -56,6 +56,13 @@ export function parseInvokeArgs(args: string[]): InvokeArgs {
   if (values.payload !== undefined) {
     const file = values.payload;
     if (!fs.existsSync(file)) throw new Error(`--payload ${file}: no such file; give the path of a JSON event`);
+    const bytes = fs.statSync(file).size;
+    if (bytes > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
+      throw new Error(
+        `--payload ${file}: ${bytes} bytes is more than Lambda takes in a synchronous invocation (RequestEntityTooLargeException: ` +
+          `Request must be smaller than ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation); send a smaller event`,
+      );
+    }
     try {
       payload = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (error) {

@@ -9,8 +9,14 @@ import { Token } from 'cdktf';
 
 export const MIN_MEMORY_MB = 128;
 export const MAX_MEMORY_MB = 10240;
-/** API Gateway stops waiting for an integration after 29 s, so a longer function timeout only hides errors. */
-export const MAX_API_TIMEOUT_SECONDS = 28;
+/** API Gateway (REST) stops waiting for an integration after 29 s and answers 504. */
+export const API_INTEGRATION_TIMEOUT_SECONDS = 29;
+/** A longer function timeout than the integration's only hides errors. */
+export const MAX_API_TIMEOUT_SECONDS = API_INTEGRATION_TIMEOUT_SECONDS - 1;
+/** API Gateway (REST) refuses request bodies over 10 MB with 413. */
+export const MAX_API_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** Lambda refuses synchronous invocation payloads (the event) over 6 MB: RequestEntityTooLargeException. */
+export const MAX_SYNC_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`), in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,

@@ -38,10 +38,20 @@ describe('direct invocation', () => {
     [{ name: 42 }, 'name must be a string, got number'],
     [{ name: 'x'.repeat(65) }, 'name is 65 characters long; use at most 64'],
     [{ name: 'Da\nvid' }, 'name contains control characters; send printable text only'],
+    [{ name: ['David'] }, 'name must be a string, got array'],
+    ['David', 'the payload must be a JSON object such as {"name": "David"}, got string'],
+    [42, 'the payload must be a JSON object such as {"name": "David"}, got number'],
+    [['David'], 'the payload must be a JSON object such as {"name": "David"}, got array'],
   ])('fails on %j with an error that names the problem', async (payload, message) => {
-    const call = helloworld(payload, context);
+    const call = helloworld(payload as never, context);
     await expect(call).rejects.toThrow(BadRequestError);
     await expect(call).rejects.toThrow(message);
+  });
+});
+
+describe('names as a person counts them', () => {
+  it('takes a name of 64 emoji, counted as 64 characters, not 128 UTF-16 units', async () => {
+    await expect(helloworld({ name: '😀'.repeat(64) }, context)).resolves.toBe(`Hello ${'😀'.repeat(64)}`);
   });
 });
 
@@ -93,12 +103,15 @@ describe('API Gateway proxy events', () => {
 
   it.each([
     [{ httpMethod: 'POST', body: '{"name": ' }, 'body is not valid JSON; send {"name": "<your name>"}'],
-    [{ httpMethod: 'POST', body: '["David"]' }, 'body must be a JSON object such as {"name": "<your name>"}'],
+    [{ httpMethod: 'POST', body: '["David"]' }, 'body must be a JSON object such as {"name": "<your name>"}, got array'],
+    [{ httpMethod: 'POST', body: '{"name": ["David"]}' }, 'body field "name" must be a string, got array'],
+    [{ queryStringParameters: { name: '😀'.repeat(65) } }, 'query parameter "name" is 65 characters long; use at most 64'],
     [{ httpMethod: 'POST', body: '{"name": 7}' }, 'body field "name" must be a string, got number'],
     [{ httpMethod: 'POST', body: '{"name": {"first": "David"}}' }, 'body field "name" must be a string, got object'],
     [{ queryStringParameters: { name: 'x'.repeat(65) } }, 'query parameter "name" is 65 characters long; use at most 64'],
     [{ queryStringParameters: { name: 'a\u0007b' } }, 'query parameter "name" contains control characters; send printable text only'],
-    [{ pathParameters: { proxy: 'hello/%E0%A4%A' } }, 'the last path segment is not valid percent-encoding'],
+    [{ pathParameters: { proxy: 'hello/%E0%A4%A' } }, 'path segment is not valid percent-encoding'],
+    [{ pathParameters: { proxy: 'hello/%ZZ' } }, 'path segment is not valid percent-encoding'],
     [{ pathParameters: { proxy: 'hello/a%0Ab' } }, 'path segment contains control characters; send printable text only'],
   ])('answers bad input %j with 400 and a JSON error naming the problem', async (overrides, message) => {
     const result = await rest(overrides as Partial<APIGatewayProxyEvent>);

@@ -79,6 +79,14 @@ describe('invoke arguments', () => {
     expect(() => parseInvokeArgs(args)).toThrow(message);
   });
 
+  it("fails on a payload over Lambda's 6 MB synchronous limit, before reading it", () => {
+    const file = path.join(makeTempDir('payload-'), 'big.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'x'.repeat(7 * 1024 * 1024) }));
+    expect(() => parseInvokeArgs(['--payload', file])).toThrow(
+      /--payload .*big\.json: 7340043 bytes is more than Lambda takes in a synchronous invocation \(RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction operation\); send a smaller event/,
+    );
+  });
+
   it('fails on a payload that is not JSON', () => {
     const file = path.join(makeTempDir('payload-'), 'bad.json');
     fs.writeFileSync(file, '{"name": ');
