@@ -10,16 +10,19 @@
  *   configuration with the same provider. Where the archive provider cannot be installed
  *   (an air-gapped mirror without it), the same plan with archive_file replaced by a
  *   locally built zip stands in, and the output says so.
+ * - serve: the local stage's throughput and p99 latency at 50 concurrent connections
+ *   (loopback, throttling off), beside a bare node:http server answering "Hello David".
  * - deploy: per environment (dev, prod), the emulated deploy cycle (apply both stacks in
  *   order, re-plan them, destroy them) against the local AWS emulator, beside one
  *   `terraform apply` of an empty configuration against the same emulator (the floor of any
  *   apply: terraform and the AWS provider starting). Needs python3 with moto.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import autocannon from 'autocannon';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { TIERS } from '../src/config/environment-config';
 import { zipSingleFile } from './air-gapped/function-zip';
@@ -258,12 +261,61 @@ async function benchDeploy(runs: number): Promise<void> {
   }
 }
 
+/** Starts `source` (JavaScript run with esbuild-register) that prints its port; resolves with it. */
+function startServer(source: string): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(process.execPath, ['--require', 'esbuild-register', '-e', source], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => {
+      child.stdout.resume();
+      resolve({ port: Number(chunk.toString().trim().split('\n')[0]), stop: () => child.kill('SIGKILL') });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function benchServe(runs: number): Promise<void> {
+  const handlerFile = buildHandlerBundle(PROJECT_ROOT).file;
+  const stage = await startServer(
+    `const api = require('./scripts/local-stage/local-api').createLocalApi({ stage: 'test', handlerFile: ${JSON.stringify(handlerFile)} });` +
+      `api.listen(0, '127.0.0.1', () => console.log(api.address().port));`,
+  );
+  const bare = await startServer(
+    `const server = require('http').createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('Hello David'); });` +
+      `server.listen(0, '127.0.0.1', () => console.log(server.address().port));`,
+  );
+  const load = (port: number) =>
+    autocannon({ url: `http://127.0.0.1:${port}/test/hello?name=David`, connections: 50, duration: 5 }).then((result) => ({
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      failed: result.non2xx + result.errors + result.timeouts,
+    }));
+  try {
+    await load(stage.port); // warm-up: the worker, the JIT
+    const ours: { rps: number; p99: number; failed: number }[] = [];
+    const yardstick: typeof ours = [];
+    for (let i = 0; i < runs; i++) {
+      ours.push(await load(stage.port));
+      yardstick.push(await load(bare.port));
+    }
+    const rps = median(ours.map((r) => r.rps));
+    const bareRps = median(yardstick.map((r) => r.rps));
+    const failed = ours.reduce((sum, r) => sum + r.failed, 0);
+    console.log(`serve (50 connections, 5 s each, ${runs} runs each, in turns${failed ? `, ${failed} requests FAILED` : ''})`);
+    console.log(`  local stage (npm start)        median ${rps.toFixed(0)} requests/s, p99 ${median(ours.map((r) => r.p99)).toFixed(0)} ms`);
+    console.log(`  bare node:http hello server    median ${bareRps.toFixed(0)} requests/s, p99 ${median(yardstick.map((r) => r.p99)).toFixed(0)} ms`);
+    console.log(`  ratio                          ${(rps / bareRps).toFixed(2)}x the yardstick   target >= 0.5x: ${verdict(rps / bareRps >= 0.5)}`);
+  } finally {
+    stage.stop();
+    bare.stop();
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' } }, strict: true, allowPositionals: true });
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|deploy ...] [--runs N]`);
+    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy ...] [--runs N]`);
     process.exit(2);
   }
   const runsGiven = parsed.values.runs !== undefined;
@@ -273,7 +325,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = parsed.positionals;
-  const known = ['synth', 'handler', 'plan', 'deploy'];
+  const known = ['synth', 'handler', 'plan', 'serve', 'deploy'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -283,6 +335,7 @@ async function main(): Promise<void> {
   if (chosen.includes('handler')) await benchHandler(100_000);
   if (chosen.includes('synth')) benchSynth(runs);
   if (chosen.includes('plan')) await benchPlan(runs);
+  if (chosen.includes('serve')) await benchServe(runsGiven ? runs : 3);
   // A cycle takes about a minute: three by default, unless --runs says otherwise.
   if (chosen.includes('deploy')) await benchDeploy(runsGiven ? runs : 3);
 }

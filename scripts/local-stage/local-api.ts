@@ -188,6 +188,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   });
   const bucket = options.throttle && new TokenBucket(options.throttle.rateLimit, options.throttle.burstLimit);
   const integrationTimeoutMs = (options.integrationTimeoutSeconds ?? API_INTEGRATION_TIMEOUT_SECONDS) * 1000;
+  const functionTimeoutMs = (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -241,14 +242,19 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       res.end(JSON.stringify({ message: error.message }));
       return;
     }
-    const eventBytes = Buffer.byteLength(JSON.stringify(event));
+    // Only a large body can take the event past Lambda's limit (headers and URL are capped).
+    const eventBytes = body.length > MAX_SYNC_INVOKE_PAYLOAD_BYTES / 2 ? Buffer.byteLength(JSON.stringify(event)) : 0;
     if (eventBytes > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
       log(`502: the event is ${eventBytes} bytes; Lambda refuses synchronous payloads over ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} (RequestEntityTooLargeException)`);
       return gatewayAnswer(res, GATEWAY_RESPONSES.integrationFailure);
     }
     let timer: NodeJS.Timeout | undefined;
-    const integrationTimeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integrationTimeoutMs)));
-    const invocation = await Promise.race([host.invoke(event, event.requestContext.requestId), integrationTimeout]);
+    const invoked = host.invoke(event, event.requestContext.requestId);
+    // The function's own timeout ends it first unless it is the longer of the two.
+    const invocation =
+      functionTimeoutMs < integrationTimeoutMs
+        ? await invoked
+        : await Promise.race([invoked, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integrationTimeoutMs)))]);
     clearTimeout(timer);
     if (invocation === 'timeout') {
       log(`504: no answer from the function within API Gateway's ${integrationTimeoutMs / 1000} s`);
@@ -259,7 +265,8 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       return gatewayAnswer(res, GATEWAY_RESPONSES.integrationFailure);
     }
     const result = invocation.result as APIGatewayProxyResult;
-    if (typeof result?.statusCode !== 'number' || Buffer.byteLength(JSON.stringify(result)) > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
+    const large = typeof result?.body === 'string' && result.body.length > MAX_SYNC_INVOKE_PAYLOAD_BYTES / 4;
+    if (typeof result?.statusCode !== 'number' || (large && Buffer.byteLength(JSON.stringify(result)) > MAX_SYNC_INVOKE_PAYLOAD_BYTES)) {
       log('502: the function did not return {statusCode, headers, body} of at most 6 MB');
       return gatewayAnswer(res, GATEWAY_RESPONSES.integrationFailure);
     }
