@@ -177,23 +177,25 @@ export interface StackReplan {
   readonly clean: boolean;
   /** Every resource the plan would touch, with terraform's actions. */
   readonly changes: readonly { readonly address: string; readonly type: string; readonly actions: readonly string[]; readonly before: any; readonly after: any }[];
-  /** `terraform show -json` of the plan. */
-  readonly json: any;
 }
 
-/** `terraform plan -detailed-exitcode`, refreshing from the emulator, with the plan as JSON. */
+/** `terraform plan -detailed-exitcode`, refreshing from the emulator, and what it would change. */
 export async function planStackAgainstEmulator(stack: EmulatedStack): Promise<StackReplan> {
   const planFile = path.join(stack.dir, 'emulator.tfplan');
   const plan = await terraformIn(stack, ['plan', '-detailed-exitcode', '-input=false', '-no-color', `-out=${planFile}`]);
   if (plan.status !== 0 && plan.status !== 2) throw failure(stack, 'plan', plan);
-  const show = await terraformIn(stack, ['show', '-json', planFile]);
-  if (show.status !== 0) throw failure(stack, 'show', show);
-  fs.rmSync(planFile, { force: true });
-  const json = JSON.parse(show.stdout);
-  const changes = (json.resource_changes ?? [])
-    .filter((change: any) => !change.change.actions.every((action: string) => action === 'no-op' || action === 'read'))
-    .map((change: any) => ({ address: change.address, type: change.type, actions: change.change.actions, before: change.change.before, after: change.change.after }));
-  return { stack: stack.name, clean: plan.status === 0, changes, json };
+  try {
+    // A clean plan changes nothing: no need to start the provider again to read it.
+    if (plan.status === 0) return { stack: stack.name, clean: true, changes: [] };
+    const show = await terraformIn(stack, ['show', '-json', planFile]);
+    if (show.status !== 0) throw failure(stack, 'show', show);
+    const changes = (JSON.parse(show.stdout).resource_changes ?? [])
+      .filter((change: any) => !change.change.actions.every((action: string) => action === 'no-op' || action === 'read'))
+      .map((change: any) => ({ address: change.address, type: change.type, actions: change.change.actions, before: change.change.before, after: change.change.after }));
+    return { stack: stack.name, clean: false, changes };
+  } finally {
+    fs.rmSync(planFile, { force: true });
+  }
 }
 
 /** Seconds each step of a stack took. */
