@@ -13,6 +13,7 @@ import {
   memorySizeProblem,
   reservedConcurrencyProblem,
   stageNameProblem,
+  terraformTemplateProblem,
   throttleBurstProblem,
   throttleRateProblem,
   timeoutProblem,
@@ -134,9 +135,13 @@ const tagsSchema = z
       if (key.length === 0 || key.length > 128 || key.startsWith('aws:')) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is not a usable tag key; use 1 to 128 characters, not starting with "aws:"' });
       }
+      const keyTemplate = terraformTemplateProblem(key);
+      if (keyTemplate) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `the key ${keyTemplate}` });
       if (typeof value !== 'string' || value.length > 256) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `${describeValue(value)} is not a tag value; use a string of at most 256 characters` });
       }
+      const valueTemplate = terraformTemplateProblem(value);
+      if (valueTemplate) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: valueTemplate });
     }
   })
   .transform((tags) => tags as Record<string, string>)

@@ -52,11 +52,24 @@ export function logRetentionProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Terraform evaluates `${...}` and `%{...}` in every string of its JSON configuration, so a
+ * configured string holding them would run as an expression (`${file("/etc/hostname")}`
+ * reads the planning machine's files). Such values are refused rather than escaped: none of
+ * the service's settings needs them.
+ */
+export function terraformTemplateProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && /[$%]\{/.test(value)) {
+    return `${describeValue(value)} holds Terraform template syntax ("\${" or "%{"), which Terraform would evaluate; remove it`;
+  }
+  return undefined;
+}
+
 export function greetingProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 64 || /[\u0000-\u001f\u007f]/.test(value)) {
     return `${describeValue(value)} is not a usable greeting; use 1 to 64 printable characters, such as "Hello" or "Bonjour"`;
   }
-  return undefined;
+  return terraformTemplateProblem(value);
 }
 
 /** CloudWatch alarm thresholds here count events per 5-minute period. */

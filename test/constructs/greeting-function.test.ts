@@ -165,6 +165,7 @@ describe('GreetingFunction', () => {
     [{ memorySize: 10241 }, 'GreetingFunction memorySize: 10241 is not a Lambda memory size'],
     [{ timeout: 29 }, 'GreetingFunction timeout: 29 is not a usable timeout; use whole seconds from 1 to 28'],
     [{ greeting: '' }, 'GreetingFunction greeting: "" is not a usable greeting; use 1 to 64 printable characters'],
+    [{ greeting: 'Hi ${var.secret}' }, 'GreetingFunction greeting: "Hi ${var.secret}" holds Terraform template syntax ("${" or "%{"), which Terraform would evaluate; remove it'],
     [{ logRetentionDays: 10 }, 'GreetingFunction logRetentionDays: 10 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5'],
     [{ runtime: 'nodejs16.x' as never }, 'GreetingFunction runtime: "nodejs16.x" is not supported; use one of nodejs22.x'],
     [{ runtime: 'nodejs20.x' as never }, 'GreetingFunction runtime: "nodejs20.x" is not supported; use one of nodejs22.x'],
