@@ -12,7 +12,11 @@ import {
   logRetentionProblem,
   memorySizeProblem,
   reservedConcurrencyProblem,
+  MAX_TAGS_PER_RESOURCE,
+  MAX_RESERVED_CONCURRENCY,
   stageNameProblem,
+  tagKeyProblem,
+  tagValueProblem,
   terraformTemplateProblem,
   throttleBurstProblem,
   throttleRateProblem,
@@ -113,6 +117,14 @@ const tiersSchema = strictObject(
   `unknown tier; use ${TIERS.join(' or ')}`,
 )
   .superRefine(({ standard, premium }, ctx) => {
+    const reserved = (standard.reservedConcurrency ?? 0) + (premium.reservedConcurrency ?? 0);
+    if (standard.reservedConcurrency !== undefined && premium.reservedConcurrency !== undefined && reserved > MAX_RESERVED_CONCURRENCY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['premium', 'reservedConcurrency'],
+        message: `${premium.reservedConcurrency} with standard's ${standard.reservedConcurrency} reserves ${reserved} executions; the account keeps 100 of its default 1000 unreserved, so reserve at most ${MAX_RESERVED_CONCURRENCY} together`,
+      });
+    }
     for (const limit of ['rateLimit', 'burstLimit'] as const) {
       const [ours, floor] = [premium.throttle[limit], standard.throttle[limit]];
       if (typeof ours === 'number' && typeof floor === 'number' && ours < floor) {
@@ -126,22 +138,29 @@ const tiersSchema = strictObject(
   })
   .default({});
 
+/** The tags the app itself puts on every resource: a file may not set them. */
+export const APP_TAGS = ['tier'] as const;
+
 const tagsSchema = z
   .record(z.unknown(), {
     errorMap: (_issue, ctx) => ({ message: `${describeValue(ctx.data)} is not a tag map; use an object of strings, such as {"team": "platform"}` }),
   })
   .superRefine((tags, ctx) => {
+    const problem = (path: string[], message: string | undefined) => message && ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    const count = Object.keys(tags).length;
+    const room = MAX_TAGS_PER_RESOURCE - APP_TAGS.length;
+    if (count > room) {
+      problem([], `${count} tags are more than AWS takes with the app's own (${APP_TAGS.join(', ')}): ${MAX_TAGS_PER_RESOURCE} per resource; use at most ${room}`);
+    }
     for (const [key, value] of Object.entries(tags)) {
-      if (key.length === 0 || key.length > 128 || key.startsWith('aws:')) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'is not a usable tag key; use 1 to 128 characters, not starting with "aws:"' });
+      if ((APP_TAGS as readonly string[]).includes(key)) {
+        problem([key], `the app sets this tag to the stack's tier on every resource; use another key`);
+        continue;
       }
+      // Template syntax first: it is the more dangerous problem, and the characters rule repeats it.
       const keyTemplate = terraformTemplateProblem(key);
-      if (keyTemplate) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `the key ${keyTemplate}` });
-      if (typeof value !== 'string' || value.length > 256) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `${describeValue(value)} is not a tag value; use a string of at most 256 characters` });
-      }
-      const valueTemplate = terraformTemplateProblem(value);
-      if (valueTemplate) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: valueTemplate });
+      problem([key], keyTemplate ? `the key ${keyTemplate}` : tagKeyProblem(key));
+      problem([key], terraformTemplateProblem(value) ?? tagValueProblem(value));
     }
   })
   .transform((tags) => tags as Record<string, string>)

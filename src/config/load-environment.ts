@@ -61,8 +61,29 @@ export function parseEnvironment(name: string, raw: unknown, source: string): En
     throw new ConfigError(`${source} is not a valid environment:\n  - ${problems(parsed.error).join('\n  - ')}`);
   }
   const file = parsed.data;
+  const nameProblem = environmentNameProblem(name, file.namePrefix);
+  if (nameProblem) throw new ConfigError(`${source} is not a valid environment:\n  - ${nameProblem}`);
   const state = file.state.type === 's3' ? { ...file.state, region: file.state.region ?? file.region } : file.state;
   return { name, ...file, state };
+}
+
+/** The longest name the stacks derive: `<namePrefix>-<environment>-premium-apigw-invoke`, an IAM role. */
+export const longestDerivedName = (name: string, namePrefix: string) => `${namePrefix}-${name}-premium-apigw-invoke`;
+
+/** The environment's name goes into every resource name, so it must fit them: IAM role names take 64 characters. */
+function environmentNameProblem(name: string, namePrefix: string): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    return `the file name ${JSON.stringify(name)} is not a usable environment name; name the file with lowercase letters, digits and hyphens, such as qa.json`;
+  }
+  const longest = longestDerivedName(name, namePrefix);
+  if (longest.length > 64) {
+    const room = 64 - longestDerivedName('', '').length;
+    return (
+      `namePrefix ${JSON.stringify(namePrefix)} with the environment name ${JSON.stringify(name)} makes the role name ${longest} ` +
+      `(${longest.length} characters) longer than IAM's 64; keep namePrefix and the file name to ${room} characters together`
+    );
+  }
+  return undefined;
 }
 
 /** One line per problem: the field's dotted path, then the rule's message. */

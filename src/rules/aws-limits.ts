@@ -95,9 +95,40 @@ export function stageNameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Lambda's default concurrency quota per account and region. */
+export const ACCOUNT_CONCURRENCY_QUOTA = 1000;
+/** Lambda keeps at least this many executions unreserved in an account. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+/** What the default quota leaves to reserve, for all functions of the account together. */
+export const MAX_RESERVED_CONCURRENCY = ACCOUNT_CONCURRENCY_QUOTA - MIN_UNRESERVED_CONCURRENCY;
+
 export function reservedConcurrencyProblem(value: unknown): string | undefined {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
     return `${describeValue(value)} is not a concurrency; use a whole number of executions of at least 1, or leave it out for none reserved`;
+  }
+  if (typeof value === 'number' && value > MAX_RESERVED_CONCURRENCY) {
+    return (
+      `${value} is more than an account can reserve; Lambda's default quota of ${ACCOUNT_CONCURRENCY_QUOTA} keeps ` +
+      `${MIN_UNRESERVED_CONCURRENCY} unreserved, so use at most ${MAX_RESERVED_CONCURRENCY}`
+    );
+  }
+  return undefined;
+}
+
+/** Tags AWS accepts on a resource, keys and values: letters, digits, spaces and `_.:/=+-@`. */
+export const MAX_TAGS_PER_RESOURCE = 50;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+export function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0 || key.length > 128 || key.toLowerCase().startsWith('aws:') || !TAG_TEXT.test(key)) {
+    return `${describeValue(key)} is not a usable tag key; use 1 to 128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"`;
+  }
+  return undefined;
+}
+
+export function tagValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
+    return `${describeValue(value)} is not a tag value; use a string of at most 256 letters, digits, spaces or _.:/=+-@`;
   }
   return undefined;
 }

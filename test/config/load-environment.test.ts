@@ -108,7 +108,14 @@ describe('environment configuration', () => {
     [{ region: 'Frankfurt' }, 'region: "Frankfurt" is not an AWS region; use a region code such as "eu-central-1"'],
     [{ namePrefix: 'Hello World' }, 'namePrefix: "Hello World" is not a usable name prefix'],
     [{ stageName: 'te st' }, 'stageName: "te st" is not a stage name'],
-    [{ tags: { team: 7 } }, 'tags.team: 7 is not a tag value; use a string of at most 256 characters'],
+    [{ tags: { team: 7 } }, 'tags.team: 7 is not a tag value; use a string of at most 256 letters, digits, spaces or _.:/=+-@'],
+    [{ tags: { 'team{name}#!': 'x' } }, 'tags.team{name}#!: "team{name}#!" is not a usable tag key; use 1 to 128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"'],
+    [{ tags: { team: 'a;b' } }, 'tags.team: "a;b" is not a tag value'],
+    [{ tags: { 'AWS:x': 'y' } }, 'tags.AWS:x: "AWS:x" is not a usable tag key'],
+    [{ tags: { tier: 'gold' } }, "tags.tier: the app sets this tag to the stack's tier on every resource; use another key"],
+    [{ tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) }, "tags: 50 tags are more than AWS takes with the app's own (tier): 50 per resource; use at most 49"],
+    [{ tiers: { standard: { reservedConcurrency: 1000000000 } } }, "tiers.standard.reservedConcurrency: 1000000000 is more than an account can reserve; Lambda's default quota of 1000 keeps 100 unreserved, so use at most 900"],
+    [{ tiers: { standard: { reservedConcurrency: 500 }, premium: { reservedConcurrency: 500 } } }, "tiers.premium.reservedConcurrency: 500 with standard's 500 reserves 1000 executions; the account keeps 100 of its default 1000 unreserved, so reserve at most 900 together"],
     [{ tiers: { gold: { memoryMb: 2048 } } }, 'tiers.gold: unknown tier; use standard or premium'],
     [{ memory: 512 }, 'memory: unknown field; use one of region, namePrefix'],
     [{ state: { type: 'gcs' } }, 'state: {"type":"gcs"} is not a state setting; use {"type": "local"} or {"type": "s3"'],
@@ -139,6 +146,25 @@ describe('environment configuration', () => {
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', lock: true } }, 'state.lock: unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile'],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
     expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+  });
+
+  it('accepts 49 tags of its own, with letters of any language and the characters AWS allows', () => {
+    const tags = { ...Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`k${i}`, 'v'])), 'équipe:nom': 'Plate-forme @ Zürich_1.0 +/=' };
+    expect(Object.keys(parse({ ...REQUIRED, tags }).tags)).toHaveLength(49);
+  });
+
+  it("fails on an environment name that makes role names longer than IAM's 64 characters, naming both parts and the room", () => {
+    const long = 'x'.repeat(32);
+    expect(() => parseEnvironment(long, { ...REQUIRED, namePrefix: 'hello-world' }, `environments/${long}.json`)).toThrow(
+      `environments/${long}.json is not a valid environment:\n  - namePrefix "hello-world" with the environment name "${long}" makes the role name hello-world-${long}-premium-apigw-invoke (65 characters) longer than IAM's 64; keep namePrefix and the file name to 42 characters together`,
+    );
+    expect(parseEnvironment('x'.repeat(37), { ...REQUIRED, namePrefix: 'hello' }, 'f.json').name).toHaveLength(37);
+  });
+
+  it('fails on a file name that cannot be part of resource names', () => {
+    expect(() => parseEnvironment('QA env', REQUIRED, 'environments/QA env.json')).toThrow(
+      'environments/QA env.json is not a valid environment:\n  - the file name "QA env" is not a usable environment name; name the file with lowercase letters, digits and hyphens, such as qa.json',
+    );
   });
 
   it('fails when the API Gateway CloudWatch role choice is missing: it must be made explicitly', () => {
