@@ -30,7 +30,7 @@ import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emul
 import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
 import { planWithLocalArchive } from './air-gapped/local-archive';
 import { copyProject } from './lib/project-copy';
-import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './air-gapped/provider-mirror';
+import { findProviderMirror, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
@@ -210,9 +210,7 @@ async function benchDeploy(runs: number): Promise<void> {
     console.log(`deploy: n/a, ${missing}`);
     return;
   }
-  const mirror = findProviderMirror();
-  if (mirror && !fs.existsSync(process.env.TF_CLI_CONFIG_FILE ?? '/nonexistent')) process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
-  const localArchive = !!mirror && !mirrorHasProvider(mirror, 'archive');
+  const { localArchive } = useProviderMirror();
   const emulator = await startAwsEmulator();
   const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
   try {

@@ -23,7 +23,7 @@ import {
   synthesizeForEmulator,
 } from './emulator/emulated-deploy';
 import { copyProject } from './lib/project-copy';
-import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from './air-gapped/provider-mirror';
+import { useProviderMirror } from './air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from './lib/terraform-run';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -40,17 +40,6 @@ export function parseDeployLocalArgs(args: string[], env: NodeJS.ProcessEnv = pr
   return { environment: values.environment ?? (env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT) };
 }
 
-/** Where terraform gets its providers, and whether archive_file must stand in as a local zip. */
-function providerSource(): { localArchive: boolean; note?: string } {
-  const configured = process.env.TF_CLI_CONFIG_FILE;
-  const mirror = findProviderMirror();
-  if (mirror && !(configured && fs.existsSync(configured))) process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
-  if (mirror && !mirrorHasProvider(mirror, 'archive')) {
-    return { localArchive: true, note: `the provider mirror ${mirror} has no hashicorp/archive: archive_file stands in as the same zip built here` };
-  }
-  return { localArchive: false };
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => (column ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ')).join('\n');
@@ -64,8 +53,8 @@ async function main(): Promise<number> {
     say(`deploy:local: ${missing}; see README "Deploying to a local AWS emulator"`);
     return 1;
   }
-  const { localArchive, note } = providerSource();
-  if (note) say(`deploy:local: ${note}`);
+  const { mirror, localArchive } = useProviderMirror();
+  if (localArchive) say(`deploy:local: the provider mirror ${mirror} has no hashicorp/archive: archive_file stands in as the same zip built here`);
 
   const workDir = copyProject(PROJECT_ROOT, 'deploy-local-');
   let emulator: AwsEmulator | undefined;

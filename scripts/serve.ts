@@ -15,8 +15,6 @@ import { TIERS, Tier } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
 import { createLocalApi } from './local-stage/local-api';
 
-export { createLocalApi, toProxyEvent } from './local-stage/local-api';
-
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: npm start [-- --tier standard|premium] [--watch]';
 

@@ -19,3 +19,16 @@ export function writeMirrorCliConfig(mirror: string): string {
   fs.writeFileSync(file, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
   return file;
 }
+
+/**
+ * Points terraform at the mirror (when there is one and TF_CLI_CONFIG_FILE names no existing
+ * config), and says whether `archive_file` must stand in as a local zip: the mirror lacks
+ * hashicorp/archive. Without a mirror, terraform uses the registry and the real provider.
+ */
+export function useProviderMirror(): { mirror?: string; localArchive: boolean } {
+  const mirror = findProviderMirror();
+  if (!mirror) return { localArchive: false };
+  const configured = process.env.TF_CLI_CONFIG_FILE;
+  if (!(configured && fs.existsSync(configured))) process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
+  return { mirror, localArchive: !mirrorHasProvider(mirror, 'archive') };
+}

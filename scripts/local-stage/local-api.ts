@@ -238,9 +238,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       event = toProxyEvent({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, options.stage)!;
     } catch (error) {
       if (!(error instanceof BadTargetError)) throw error;
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: error.message }));
-      return;
+      return gatewayAnswer(res, [400, error.message]);
     }
     // Only a large body can take the event past Lambda's limit (headers and URL are capped).
     const eventBytes = body.length > MAX_SYNC_INVOKE_PAYLOAD_BYTES / 2 ? Buffer.byteLength(JSON.stringify(event)) : 0;

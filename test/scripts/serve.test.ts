@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { buildHandlerBundle } from '../../src/bundling/handler-bundle';
-import { createLocalApi, toProxyEvent } from '../../scripts/serve';
+import { createLocalApi, toProxyEvent } from '../../scripts/local-stage/local-api';
 import { PROJECT_ROOT, checkout } from '../helpers';
 
 interface Reply {
