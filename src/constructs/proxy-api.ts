@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformResource, TerraformStack, Token, ref } from 'cdktf';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
@@ -191,21 +191,10 @@ export class ProxyApi extends Construct {
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: api.id,
       description: 'Managed by Terraform; replaced whenever the API changes shape',
-      // A deployment is a snapshot: take a new one whenever a route or its integration changes.
+      // A deployment is a snapshot: take a new one whenever anything sent for a route changes.
+      // Whole resources are hashed, so a setting added later (a timeout, a header) counts too.
       triggers: {
-        redeployment: Fn.sha1(
-          Fn.jsonencode([
-            proxyResource.id,
-            ...routes.flatMap(({ method, integration }) => [
-              method.id,
-              method.authorization,
-              method.apiKeyRequired,
-              integration.id,
-              integration.uri,
-              integration.credentials,
-            ]),
-          ]),
-        ),
+        redeployment: Fn.sha1(Fn.jsonencode([proxyResource, ...routes.flatMap(({ method, integration }) => [method, integration])].map(wholeResource))),
       },
       // The stage moves to the new deployment before the old one goes.
       lifecycle: { createBeforeDestroy: true },
@@ -265,4 +254,9 @@ export class ProxyApi extends Construct {
     this.invokeRoleArn = invokeRole.arn;
     this.accessLogGroupName = accessLogs.name;
   }
+}
+
+/** A reference to every attribute of a resource (`aws_x.name` in Terraform), as one value. */
+function wholeResource(resource: TerraformResource) {
+  return ref(`${resource.terraformResourceType}.${resource.friendlyUniqueId}`, TerraformStack.of(resource));
 }

@@ -47,6 +47,17 @@ describe('the rules catch what they are for', () => {
     ]);
   });
 
+  it('reads a policy document data source as IAM does, and fails it widened to every function (CKV_AWS_355)', () => {
+    const tf = copy();
+    const [document] = Object.values(tf.data.aws_iam_policy_document) as any[];
+    document.statement = [{ effect: 'Allow', actions: ['lambda:*'], resources: ['*'] }];
+    expect(rule('CKV_AWS_355').check(prod.tf, 'prod')).toEqual([]);
+    expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([
+      expect.stringContaining('statement 0 allows action ["lambda:*"]'),
+      expect.stringContaining('statement 0 applies to ["*"]'),
+    ]);
+  });
+
   it('fails a function that only passes traces through (CKV_AWS_50)', () => {
     const tf = copy();
     first(tf, 'aws_lambda_function').tracing_config = { mode: 'PassThrough' };
