@@ -11,6 +11,7 @@ import {
   greetingProblem,
   logRetentionProblem,
   memorySizeProblem,
+  regionProblem,
   reservedConcurrencyProblem,
   MAX_TAGS_PER_RESOURCE,
   MAX_RESERVED_CONCURRENCY,
@@ -41,8 +42,6 @@ const TIER_DEFAULTS = {
   standard: { memoryMb: DEFAULT_MEMORY_MB, throttle: DEFAULT_THROTTLE },
   premium: { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 } },
 } as const;
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** Any value, checked by a rule whose text (value, problem, fix) becomes the message. */
 function checked<T>(problem: (value: unknown) => string | undefined) {
@@ -85,6 +84,12 @@ function throttleSchema(defaults: { readonly rateLimit: number; readonly burstLi
       rateLimit: checked<number>(throttleRateProblem).default(defaults.rateLimit),
       /** Requests allowed at once above the rate; at least the rate. */
       burstLimit: z.unknown().default(defaults.burstLimit).transform((value) => value as number),
+      /** Why the burst may exceed the tier's reserved concurrency (API Gateway then answers the excess with 500s). */
+      exceedsConcurrencyBecause: optionalChecked<string>((value) =>
+        typeof value === 'string' && value.trim() !== ''
+          ? undefined
+          : `${describeValue(value)} is not a reason; write why the burst may exceed reserved concurrency, or leave it out`,
+      ),
     },
     (value) => `${describeValue(value)} is not a throttle; use {"rateLimit": ${defaults.rateLimit}, "burstLimit": ${defaults.burstLimit}}`,
   ).superRefine((throttle, ctx) => {
@@ -107,7 +112,24 @@ function tierSchema(tier: Tier) {
       apiKeyRequired: checked<boolean>(booleanRule('')).default(false),
     },
     (value) => `${describeValue(value)} is not a tier; use {"memoryMb": ${defaults.memoryMb}}`,
-  ).default({});
+  )
+    .superRefine(({ throttle, reservedConcurrency }, ctx) => {
+      // Each request in flight holds one execution; with rate <= burst, a burst the function
+      // can hold also serves the rate while requests take under a second.
+      const { burstLimit } = throttle;
+      if (reservedConcurrency === undefined || throttle.exceedsConcurrencyBecause !== undefined) return;
+      if (typeof burstLimit === 'number' && typeof reservedConcurrency === 'number' && burstLimit > reservedConcurrency) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['throttle', 'burstLimit'],
+          message:
+            `${burstLimit} requests at once are more than the tier's ${reservedConcurrency} reserved executions can serve; ` +
+            `API Gateway would answer the excess with 500s, not 429s. Lower burstLimit to ${reservedConcurrency}, ` +
+            `raise reservedConcurrency to ${burstLimit}, or say why in throttle.exceedsConcurrencyBecause`,
+        });
+      }
+    })
+    .default({});
 }
 
 const tiersSchema = strictObject(
@@ -204,9 +226,7 @@ const s3StateSchema = strictObject(
         : `${describeValue(value)} is not a key prefix; use a path such as "hello-world/dev", without leading or trailing "/"`,
     ),
     /** Region of the bucket; the environment's region when unset. */
-    region: optionalChecked<string>((value) =>
-      typeof value === 'string' && REGION.test(value) ? undefined : `${describeValue(value)} is not an AWS region; use the bucket's region code, such as "eu-central-1"`,
-    ),
+    region: optionalChecked<string>((value) => regionProblem(value, "the bucket's region")),
     /** S3-native state locking (Terraform 1.10+). */
     useLockfile: checked<boolean>(booleanRule('; use true to lock state in S3')).default(true),
   },
@@ -223,9 +243,7 @@ const stateSchema = z
 export const environmentFileSchema = strictObject(
   {
     /** AWS region every resource of the environment lives in. */
-    region: checked<string>((value) =>
-      typeof value === 'string' && REGION.test(value) ? undefined : `${describeValue(value)} is not an AWS region; use a region code such as "eu-central-1"`,
-    ),
+    region: checked<string>((value) => regionProblem(value)),
     /** First part of every resource name; environment and tier follow it. */
     namePrefix: checked<string>((value) =>
       typeof value === 'string' && /^[a-z][a-z0-9-]{0,23}$/.test(value)

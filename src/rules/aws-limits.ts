@@ -26,6 +26,25 @@ export const LOG_RETENTION_DAYS = [
 export const MAX_THROTTLE_RATE = 10000;
 export const MAX_THROTTLE_BURST = 5000;
 
+/**
+ * The regions hashicorp/aws 5.100.0 (the pinned provider) knows, read from its endpoint data;
+ * a region outside it fails only at apply, or plans against nothing.
+ */
+export const AWS_REGIONS = [
+  'af-south-1', 'ap-east-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7',
+  'ca-central-1', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'eu-central-1', 'eu-central-2', 'eu-isoe-west-1',
+  'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1',
+  'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-gov-east-1', 'us-gov-west-1',
+  'us-iso-east-1', 'us-iso-west-1', 'us-isob-east-1', 'us-isof-east-1', 'us-isof-south-1', 'us-west-1', 'us-west-2',
+] as const;
+
+/** `what` names the region's use in the message, such as "the bucket's region". */
+export function regionProblem(value: unknown, what = 'a region'): string | undefined {
+  if (typeof value === 'string' && (AWS_REGIONS as readonly string[]).includes(value)) return undefined;
+  return `${describeValue(value)} is not an AWS region the pinned provider (hashicorp/aws 5.100.0) knows; use ${what} code such as "eu-central-1" (AWS_REGIONS in src/rules/aws-limits.ts lists them)`;
+}
+
 /** How a value is shown in a message: `missing`, or as JSON. */
 export function describeValue(value: unknown): string {
   return value === undefined ? 'missing' : JSON.stringify(value);

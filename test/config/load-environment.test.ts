@@ -59,13 +59,27 @@ describe('environment configuration', () => {
   it('reads reserved concurrency, an API key requirement, alarm targets and a logs KMS key', () => {
     const env = parse({
       ...REQUIRED,
-      tiers: { premium: { reservedConcurrency: 20, apiKeyRequired: true } },
+      tiers: { premium: { reservedConcurrency: 400, apiKeyRequired: true } },
       alarms: { api5xx: 5, snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' },
       logsKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     });
-    expect(env.tiers.premium).toEqual({ ...PREMIUM, reservedConcurrency: 20, apiKeyRequired: true });
+    expect(env.tiers.premium).toEqual({ ...PREMIUM, reservedConcurrency: 400, apiKeyRequired: true });
     expect(env.alarms).toEqual({ functionErrors: 1, functionThrottles: 1, api5xx: 5, snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' });
     expect(env.logsKmsKeyArn).toBe('arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  });
+
+  it('accepts a burst above reserved concurrency when the file says why', () => {
+    const because = 'bursts are rare and short; 500s are acceptable for this internal tier';
+    const env = parse({ ...REQUIRED, tiers: { standard: { reservedConcurrency: 10, throttle: { rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because } } } });
+    expect(env.tiers.standard.throttle).toEqual({ rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because });
+  });
+
+  it('lets the shipped environments burst no further than their reserved executions can serve', () => {
+    for (const name of listEnvironments(ENVIRONMENTS)) {
+      for (const tier of Object.values(loadEnvironment(name, ENVIRONMENTS).tiers)) {
+        if (tier.reservedConcurrency !== undefined) expect(tier.throttle.burstLimit).toBeLessThanOrEqual(tier.reservedConcurrency);
+      }
+    }
   });
 
   it('reads an S3 state setting, defaulting its region and locking', () => {
@@ -105,7 +119,14 @@ describe('environment configuration', () => {
     [{ greeting: '' }, 'greeting: "" is not a usable greeting; use 1 to 64 printable characters, such as "Hello" or "Bonjour"'],
     [{ greeting: '   ' }, 'greeting: "   " is not a usable greeting'],
     [{ timeoutSeconds: 30 }, 'timeoutSeconds: 30 is not a usable timeout; use whole seconds from 1 to 28'],
-    [{ region: 'Frankfurt' }, 'region: "Frankfurt" is not an AWS region; use a region code such as "eu-central-1"'],
+    [{ region: 'Frankfurt' }, 'region: "Frankfurt" is not an AWS region the pinned provider (hashicorp/aws 5.100.0) knows; use a region code such as "eu-central-1"'],
+    [{ region: 'xx-mars-1' }, 'region: "xx-mars-1" is not an AWS region the pinned provider (hashicorp/aws 5.100.0) knows'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', region: 'eu-moon-2' } }, 'state.region: "eu-moon-2" is not an AWS region the pinned provider (hashicorp/aws 5.100.0) knows; use the bucket\'s region code such as "eu-central-1"'],
+    [
+      { tiers: { standard: { reservedConcurrency: 10, throttle: { rateLimit: 50, burstLimit: 100 } } } },
+      'tiers.standard.throttle.burstLimit: 100 requests at once are more than the tier\'s 10 reserved executions can serve; API Gateway would answer the excess with 500s, not 429s. Lower burstLimit to 10, raise reservedConcurrency to 100, or say why in throttle.exceedsConcurrencyBecause',
+    ],
+    [{ tiers: { standard: { throttle: { exceedsConcurrencyBecause: '' } } } }, 'tiers.standard.throttle.exceedsConcurrencyBecause: "" is not a reason; write why the burst may exceed reserved concurrency, or leave it out'],
     [{ namePrefix: 'Hello World' }, 'namePrefix: "Hello World" is not a usable name prefix'],
     [{ stageName: 'te st' }, 'stageName: "te st" is not a stage name'],
     [{ tags: { team: 7 } }, 'tags.team: 7 is not a tag value; use a string of at most 256 letters, digits, spaces or _.:/=+-@'],

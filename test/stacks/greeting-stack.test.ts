@@ -123,12 +123,12 @@ describe('GreetingStack', () => {
   });
 
   it('gives each tier its own throttling and reserved concurrency, premium above standard', () => {
-    const env = environment('prod', { tiers: { standard: { reservedConcurrency: 10 }, premium: { reservedConcurrency: 50 } } });
+    const env = environment('prod', { tiers: { standard: { reservedConcurrency: 100 }, premium: { reservedConcurrency: 450 } } });
     const [standard, premium] = TIERS.map((tier) => parse(synthStack(env, tier)));
     expect(onlyResource(standard, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 50, throttling_burst_limit: 100 });
     expect(onlyResource(premium, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 200, throttling_burst_limit: 400 });
-    expect(onlyResource(standard, 'aws_lambda_function').reserved_concurrent_executions).toBe(10);
-    expect(onlyResource(premium, 'aws_lambda_function').reserved_concurrent_executions).toBe(50);
+    expect(onlyResource(standard, 'aws_lambda_function').reserved_concurrent_executions).toBe(100);
+    expect(onlyResource(premium, 'aws_lambda_function').reserved_concurrent_executions).toBe(450);
   });
 
   it('requires an API key for a tier only when configured, and outputs its id', () => {
