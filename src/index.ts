@@ -15,6 +15,7 @@ export { BASIC_EXECUTION_POLICY_ARN, LoggingRole, XRAY_WRITE_POLICY_ARN } from '
 export type { LoggingRoleProps } from './constructs/logging-role';
 export { ACCESS_LOG_FORMAT, ProxyApi } from './constructs/proxy-api';
 export type { IProxyApiHandler, ProxyApiProps, ThrottleSettings } from './constructs/proxy-api';
+export type { RoleSettings } from './constructs/service-role';
 export { ServiceAlarms } from './constructs/service-alarms';
 export type { ServiceAlarmsProps } from './constructs/service-alarms';
 export {

@@ -24,7 +24,8 @@ export async function replaceArchiveWithLocalZip(stackDir: string): Promise<stri
     .split(`\${data.archive_file.${name}.output_base64sha256}`)
     .join(zip.base64Sha256);
   const rewritten = JSON.parse(text);
-  delete rewritten.data;
+  delete rewritten.data.archive_file;
+  if (Object.keys(rewritten.data).length === 0) delete rewritten.data;
   delete rewritten.provider.archive;
   delete rewritten.terraform.required_providers.archive;
   fs.writeFileSync(file, JSON.stringify(rewritten, null, 2));

@@ -9,9 +9,13 @@ import {
   alarmThresholdProblem,
   describeValue,
   greetingProblem,
+  latencyThresholdProblem,
   logRetentionProblem,
   memorySizeProblem,
+  percentOfTimeoutProblem,
+  permissionsBoundaryProblem,
   regionProblem,
+  rolePathProblem,
   reservedConcurrencyProblem,
   MAX_TAGS_PER_RESOURCE,
   MAX_RESERVED_CONCURRENCY,
@@ -25,6 +29,9 @@ import {
 } from '../rules/aws-limits';
 import {
   DEFAULT_ALARM_THRESHOLD,
+  DEFAULT_API_4XX_ALARM,
+  DEFAULT_API_P99_LATENCY_MS,
+  DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
   DEFAULT_GREETING,
   DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_MEMORY_MB,
@@ -196,6 +203,12 @@ const alarmsSchema = strictObject(
     functionThrottles: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
     /** API 5XX answers in 5 minutes that raise the alarm. */
     api5xx: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
+    /** API 4XX answers in 5 minutes that raise the alarm. */
+    api4xx: checked<number>(alarmThresholdProblem).default(DEFAULT_API_4XX_ALARM),
+    /** API latency, p99 over 5 minutes, in ms, that raises the alarm. */
+    apiLatencyP99Ms: checked<number>(latencyThresholdProblem).default(DEFAULT_API_P99_LATENCY_MS),
+    /** The longest function run in 5 minutes, in percent of the timeout, that raises the alarm. */
+    functionDurationPercentOfTimeout: checked<number>(percentOfTimeoutProblem).default(DEFAULT_DURATION_PERCENT_OF_TIMEOUT),
     /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
     snsTopicArn: optionalChecked<string>((value) =>
       typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
@@ -203,7 +216,7 @@ const alarmsSchema = strictObject(
         : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`,
     ),
   },
-  (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "functionThrottles": 1, "api5xx": 1}`,
+  (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "api5xx": 1, "snsTopicArn": "arn:aws:sns:<region>:<account>:<topic>"}`,
 ).default({});
 
 const STATE_USAGE = `use {"type": "local"} or {"type": "s3", "bucket": "...", "keyPrefix": "..."}`;
@@ -280,9 +293,30 @@ export const environmentFileSchema = strictObject(
     ),
     /** Where Terraform keeps this environment's state. */
     state: stateSchema,
+    /** A production environment: its alarms must notify someone (`alarms.snsTopicArn`). */
+    production: checked<boolean>(booleanRule('; use true for an environment whose alarms must reach someone')).default(false),
+    /** Keep every log group when a stack is destroyed (Terraform forgets it: `skip_destroy`). */
+    retainLogsOnDestroy: checked<boolean>(booleanRule('; use true to keep the logs when a stack is destroyed')).default(false),
+    /** What the organisation requires of every IAM role the stacks create. */
+    iam: strictObject(
+      {
+        /** Managed policy that bounds every role. */
+        permissionsBoundaryArn: optionalChecked<string>(permissionsBoundaryProblem),
+        /** IAM path of every role, such as `/service/`. */
+        rolePath: optionalChecked<string>(rolePathProblem),
+      },
+      (value) => `${describeValue(value)} is not an IAM setting; use {"permissionsBoundaryArn": "arn:aws:iam::<account>:policy/<name>", "rolePath": "/service/"}`,
+    ).default({}),
   },
   () => '',
 ).superRefine((file, ctx) => {
+  if (file.production === true && file.alarms.snsTopicArn === undefined) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['alarms', 'snsTopicArn'],
+      message: 'missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call (arn:aws:sns:<region>:<account>:<topic>)',
+    });
+  }
   // The choice must be made explicitly: the message says what each answer means for this region.
   if (file.apiGatewayCloudWatchRole !== 'create' && file.apiGatewayCloudWatchRole !== 'existing') {
     ctx.addIssue({

@@ -3,7 +3,7 @@ import { ApiGatewayAccount as ApiGatewayAccountSetting } from '@cdktf/provider-a
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { assertValid, resourceNameProblem } from '../rules/aws-limits';
-import { trustPolicyFor } from './service-role';
+import { RoleSettings, roleArguments, trustPolicyFor } from './service-role';
 
 /** AWS's managed policy that lets API Gateway write execution and access logs. */
 export const PUSH_TO_CLOUDWATCH_POLICY_ARN =
@@ -12,6 +12,11 @@ export const PUSH_TO_CLOUDWATCH_POLICY_ARN =
 export interface ApiGatewayAccountProps {
   /** Name of the role API Gateway writes logs as. At most 64 characters. */
   readonly roleName: string;
+  /**
+   * Permissions boundary and path of the role.
+   * @default no boundary, path '/'
+   */
+  readonly roleSettings?: RoleSettings;
 }
 
 /**
@@ -31,6 +36,7 @@ export class ApiGatewayAccount extends Construct {
       name: props.roleName,
       description: "API Gateway's role for writing logs to CloudWatch, account-wide in this region",
       assumeRolePolicy: trustPolicyFor('apigateway.amazonaws.com'),
+      ...roleArguments('ApiGatewayAccount', props.roleSettings),
     });
     const attachment = new IamRolePolicyAttachment(this, 'push-to-cloudwatch', {
       role: role.name,

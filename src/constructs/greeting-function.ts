@@ -1,9 +1,8 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AssetType, TerraformAsset, Token } from 'cdktf';
+import { AssetType, Fn, TerraformAsset, Token } from 'cdktf';
 import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { LambdaAlias } from '@cdktf/provider-aws/lib/lambda-alias';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -21,6 +20,7 @@ import {
 import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, GREETING_VARIABLE } from '../rules/defaults';
 import { LoggingRole } from './logging-role';
 import { IProxyApiHandler } from './proxy-api';
+import { RoleSettings } from './service-role';
 
 /**
  * Node.js runtimes AWS supports that the pinned AWS provider (5.100) accepts. nodejs20.x was
@@ -75,6 +75,17 @@ export interface GreetingFunctionProps {
    * @default CloudWatch Logs' own encryption
    */
   readonly logsKmsKeyArn?: string;
+  /**
+   * Keep the log group (and its logs) when the function is destroyed: Terraform only forgets
+   * it (`skip_destroy`). Create the function again and the group must be imported first.
+   * @default false
+   */
+  readonly retainLogsOnDestroy?: boolean;
+  /**
+   * Permissions boundary and path of the execution role made when none is given.
+   * @default no boundary, path '/'
+   */
+  readonly roleSettings?: RoleSettings;
   /**
    * Concurrent executions reserved for the function, which also cap it.
    * @default none reserved: the account's unreserved pool
@@ -164,9 +175,12 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // false is the provider's default: left out, so the Terraform reads the same as before.
+      skipDestroy: props.retainLogsOnDestroy === false ? undefined : props.retainLogsOnDestroy,
     });
 
-    const executionRole = props.executionRole ?? new LoggingRole(this, 'execution-role', { roleName: `${props.functionName}-logging` });
+    const executionRole =
+      props.executionRole ?? new LoggingRole(this, 'execution-role', { roleName: `${props.functionName}-logging`, roleSettings: props.roleSettings });
     const fn = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
       description: 'Answers "<greeting> <name>", directly or through API Gateway',
@@ -212,14 +226,18 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
 
   /**
    * Lets `role` invoke the alias, nothing else (not `$LATEST`, not another version): an
-   * inline policy created beside the role (in the role's scope) under `id`, with its document
-   * as an `aws_iam_policy_document` (`<id>-document`) that reviewers and `synth --hcl` read.
+   * inline policy created beside the role (in the role's scope) under `id`.
    */
   public grantInvoke(role: IamRole, id = `${role.node.id}-invoke`): IamRolePolicy {
-    const scope = role.node.scope as Construct;
-    const document = new DataAwsIamPolicyDocument(scope, `${id}-document`, {
-      statement: [{ effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: [this.aliasArn] }],
+    return new IamRolePolicy(role.node.scope as Construct, id, {
+      name: 'invoke-function',
+      role: role.name,
+      // jsonencode, not JSON.stringify around tokens (which `synth --hcl` breaks), and not a
+      // policy document data source (read only at apply whenever the function changes).
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: this.aliasArn }],
+      }),
     });
-    return new IamRolePolicy(scope, id, { name: 'invoke-function', role: role.name, policy: document.json });
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { assertValid, resourceNameProblem } from '../rules/aws-limits';
-import { trustPolicyFor } from './service-role';
+import { RoleSettings, roleArguments, trustPolicyFor } from './service-role';
 
 /** AWS's managed policy that lets a function write its CloudWatch logs, and nothing else. */
 export const BASIC_EXECUTION_POLICY_ARN =
@@ -23,6 +23,11 @@ export interface LoggingRoleProps {
    * @default true
    */
   readonly tracing?: boolean;
+  /**
+   * Permissions boundary and path of the role.
+   * @default no boundary, path '/'
+   */
+  readonly roleSettings?: RoleSettings;
 }
 
 /**
@@ -52,6 +57,7 @@ export class LoggingRole extends Construct {
       name: props.roleName,
       description: 'Execution role of a Lambda function: CloudWatch Logs only',
       assumeRolePolicy: trustPolicyFor('lambda.amazonaws.com'),
+      ...roleArguments('LoggingRole', props.roleSettings),
     });
     this.policyAttachments = [
       new IamRolePolicyAttachment(this, 'basic-execution', { role: role.name, policyArn: managedPolicyArn }),

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable, TerraformResource, TerraformStack, Token, ref } from 'cdktf';
+import { Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
@@ -23,7 +23,7 @@ import {
   throttleRateProblem,
 } from '../rules/aws-limits';
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_STAGE_NAME, DEFAULT_THROTTLE } from '../rules/defaults';
-import { trustPolicyFor } from './service-role';
+import { RoleSettings, roleArguments, trustPolicyFor } from './service-role';
 
 /**
  * What a {@link ProxyApi} hands its requests to: a Lambda function, or an alias of one.
@@ -95,6 +95,16 @@ export interface ProxyApiProps {
    */
   readonly logsKmsKeyArn?: string;
   /**
+   * Keep the access and execution log groups when the API is destroyed (`skip_destroy`).
+   * @default false
+   */
+  readonly retainLogsOnDestroy?: boolean;
+  /**
+   * Permissions boundary and path of the invoke role.
+   * @default no boundary, path '/'
+   */
+  readonly invokeRoleSettings?: RoleSettings;
+  /**
    * Callers must send an API key: adds a usage plan with this throttling and one key.
    * @default false
    */
@@ -150,6 +160,7 @@ export class ProxyApi extends Construct {
       name: invokeRoleName,
       description: 'Lets API Gateway invoke one Lambda function',
       assumeRolePolicy: trustPolicyFor('apigateway.amazonaws.com'),
+      ...roleArguments('ProxyApi', props.invokeRoleSettings, 'invokeRoleSettings'),
     });
     props.handler.grantInvoke(invokeRole, 'invoke-policy');
 
@@ -192,9 +203,13 @@ export class ProxyApi extends Construct {
       restApiId: api.id,
       description: 'Managed by Terraform; replaced whenever the API changes shape',
       // A deployment is a snapshot: take a new one whenever anything sent for a route changes.
-      // Whole resources are hashed, so a setting added later (a timeout, a header) counts too.
+      // The arguments as configured are hashed (not picked ones, not the read-back resource,
+      // whose empty lists AWS fills in after apply), so a later timeout or header counts too.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([proxyResource, ...routes.flatMap(({ method, integration }) => [method, integration])].map(wholeResource))),
+        // Lazy: read once every argument (and override) is set.
+        redeployment: Lazy.stringValue({
+          produce: () => Fn.sha1(Fn.jsonencode([proxyResource, ...routes.flatMap(({ method, integration }) => [method, integration])].map(configuredArguments))),
+        }),
       },
       // The stage moves to the new deployment before the old one goes.
       lifecycle: { createBeforeDestroy: true },
@@ -207,12 +222,16 @@ export class ProxyApi extends Construct {
       name: `/aws/apigateway/${Token.isUnresolved(props.apiName) ? props.apiName : props.apiName.replace(/[^A-Za-z0-9._#/-]/g, '-')}/${stageName}/access`,
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // false is the provider's default: left out, so the Terraform reads the same as before.
+      skipDestroy: props.retainLogsOnDestroy === false ? undefined : props.retainLogsOnDestroy,
     });
     // API Gateway would create this group itself, without retention; creating it first sets one.
     const executionLogs = new CloudwatchLogGroup(this, 'execution-logs', {
       name: `API-Gateway-Execution-Logs_${api.id}/${stageName}`,
       retentionInDays: logRetentionDays,
       kmsKeyId: props.logsKmsKeyArn,
+      // false is the provider's default: left out, so the Terraform reads the same as before.
+      skipDestroy: props.retainLogsOnDestroy === false ? undefined : props.retainLogsOnDestroy,
     });
     const stage = new ApiGatewayStage(this, 'stage', {
       restApiId: api.id,
@@ -256,7 +275,9 @@ export class ProxyApi extends Construct {
   }
 }
 
-/** A reference to every attribute of a resource (`aws_x.name` in Terraform), as one value. */
-function wholeResource(resource: TerraformResource) {
-  return ref(`${resource.terraformResourceType}.${resource.friendlyUniqueId}`, TerraformStack.of(resource));
+/** The arguments a resource is configured with, as synthesized (overrides included). */
+function configuredArguments(resource: TerraformResource): Record<string, unknown> {
+  const { resource: byType } = resource.toTerraform();
+  const { '//': _metadata, depends_on: _d, lifecycle: _l, provider: _p, ...configured } = byType[resource.terraformResourceType][resource.friendlyUniqueId];
+  return configured;
 }

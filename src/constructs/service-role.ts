@@ -1,3 +1,5 @@
+import { assertValid, permissionsBoundaryProblem, rolePathProblem } from '../rules/aws-limits';
+
 /** The trust policy of a role that exactly one AWS service may assume. */
 export function trustPolicyFor(servicePrincipal: string): string {
   return JSON.stringify({
@@ -10,4 +12,29 @@ export function trustPolicyFor(servicePrincipal: string): string {
       },
     ],
   });
+}
+
+/** What many organisations require of every IAM role: a permissions boundary, a path. */
+export interface RoleSettings {
+  /**
+   * ARN of the managed policy that bounds what the role may ever do.
+   * @default no boundary
+   */
+  readonly permissionsBoundaryArn?: string;
+  /**
+   * IAM path the role is created under, such as `/service/`; it becomes part of the role's ARN.
+   * @default '/'
+   */
+  readonly path?: string;
+}
+
+/** The IamRole arguments for `settings`, checked (tokens pass through); `owner` and `field` prefix messages. */
+export function roleArguments(owner: string, settings: RoleSettings = {}, field = 'roleSettings'): { permissionsBoundary?: string; path?: string } {
+  const unlessUnset = (check: (value: unknown) => string | undefined) => (value: unknown) => (value === undefined ? undefined : check(value));
+  assertValid(owner, `${field}.permissionsBoundaryArn`, settings.permissionsBoundaryArn, unlessUnset(permissionsBoundaryProblem));
+  assertValid(owner, `${field}.path`, settings.path, unlessUnset(rolePathProblem));
+  return {
+    ...(settings.permissionsBoundaryArn === undefined ? {} : { permissionsBoundary: settings.permissionsBoundaryArn }),
+    ...(settings.path === undefined ? {} : { path: settings.path }),
+  };
 }

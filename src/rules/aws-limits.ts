@@ -99,6 +99,22 @@ export function alarmThresholdProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A latency threshold in whole milliseconds, below API Gateway's 29 s integration timeout. */
+export function latencyThresholdProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) >= API_INTEGRATION_TIMEOUT_SECONDS * 1000) {
+    return `${describeValue(value)} is not a latency threshold; use whole milliseconds from 1 to ${API_INTEGRATION_TIMEOUT_SECONDS * 1000 - 1}`;
+  }
+  return undefined;
+}
+
+/** A share of the function's timeout, in whole percent. */
+export function percentOfTimeoutProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100) {
+    return `${describeValue(value)} is not a percentage of the timeout; use a whole number from 1 to 100`;
+  }
+  return undefined;
+}
+
 /** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {
@@ -112,6 +128,22 @@ export function stageNameProblem(value: unknown): string | undefined {
     return `${describeValue(value)} is not a stage name; use letters, digits, "-" or "_", such as "test"`;
   }
   return undefined;
+}
+
+/** A managed policy ARN, as IAM takes it for a role's permissions boundary. */
+export function permissionsBoundaryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,128}$/.test(value)) {
+    return `${describeValue(value)} is not a managed policy ARN; use arn:aws:iam::<account>:policy/<name>, or leave it out`;
+  }
+  return undefined;
+}
+
+/** IAM paths: `/`, or `/` ... `/` of printable ASCII, at most 512 characters. */
+export function rolePathProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 512 || !/^\/([\x21-\x7E]*\/)?$/.test(value) || /\/\//.test(value)) {
+    return `${describeValue(value)} is not an IAM path; use "/" or a path that starts and ends with "/", such as "/service/", at most 512 characters`;
+  }
+  return terraformTemplateProblem(value);
 }
 
 /** Lambda's default concurrency quota per account and region. */

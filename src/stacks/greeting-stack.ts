@@ -61,13 +61,15 @@ export class GreetingStack extends TerraformStack {
     new ArchiveProvider(this, 'archive');
 
     const tierConfig = env.tiers[tier];
+    const roleSettings = { permissionsBoundaryArn: env.iam.permissionsBoundaryArn, path: env.iam.rolePath };
     if (env.apiGatewayCloudWatchRole === 'create' && tier === ACCOUNT_SETTINGS_TIER) {
       this.apiGatewayAccount = new ApiGatewayAccount(this, 'api-gateway-account', {
         roleName: `${env.namePrefix}-${env.name}-apigw-cloudwatch`,
+        roleSettings,
       });
     }
 
-    const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging` });
+    const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging`, roleSettings });
     this.greetingFunction = new GreetingFunction(this, 'greeting-function', {
       functionName: baseName,
       executionRole: role,
@@ -77,6 +79,7 @@ export class GreetingStack extends TerraformStack {
       greeting: env.greeting,
       logRetentionDays: env.logRetentionDays,
       logsKmsKeyArn: env.logsKmsKeyArn,
+      retainLogsOnDestroy: env.retainLogsOnDestroy,
       reservedConcurrency: tierConfig.reservedConcurrency,
     });
     const apiName = `${baseName}-api`;
@@ -88,12 +91,15 @@ export class GreetingStack extends TerraformStack {
       throttle: tierConfig.throttle,
       logRetentionDays: env.logRetentionDays,
       logsKmsKeyArn: env.logsKmsKeyArn,
+      retainLogsOnDestroy: env.retainLogsOnDestroy,
+      invokeRoleSettings: roleSettings,
       apiKeyRequired: tierConfig.apiKeyRequired,
       cloudWatchRoleSetting: this.apiGatewayAccount?.setting,
     });
     new ServiceAlarms(this, 'alarms', {
       alarmNamePrefix: baseName,
       functionName: baseName,
+      functionTimeoutSeconds: env.timeoutSeconds,
       apiName,
       stageName: env.stageName,
       ...env.alarms,

@@ -44,8 +44,11 @@ describe('environment configuration', () => {
       timeoutSeconds: 3,
       tiers: { standard: STANDARD, premium: PREMIUM },
       apiGatewayCloudWatchRole: 'existing',
-      alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1 },
+      alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1, api4xx: 100, apiLatencyP99Ms: 1000, functionDurationPercentOfTimeout: 80 },
       state: { type: 'local' },
+      production: false,
+      retainLogsOnDestroy: false,
+      iam: {},
     });
   });
 
@@ -64,7 +67,15 @@ describe('environment configuration', () => {
       logsKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     });
     expect(env.tiers.premium).toEqual({ ...PREMIUM, reservedConcurrency: 400, apiKeyRequired: true });
-    expect(env.alarms).toEqual({ functionErrors: 1, functionThrottles: 1, api5xx: 5, snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' });
+    expect(env.alarms).toEqual({
+      functionErrors: 1,
+      functionThrottles: 1,
+      api5xx: 5,
+      api4xx: 100,
+      apiLatencyP99Ms: 1000,
+      functionDurationPercentOfTimeout: 80,
+      snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call',
+    });
     expect(env.logsKmsKeyArn).toBe('arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   });
 
@@ -72,6 +83,13 @@ describe('environment configuration', () => {
     const because = 'bursts are rare and short; 500s are acceptable for this internal tier';
     const env = parse({ ...REQUIRED, tiers: { standard: { reservedConcurrency: 10, throttle: { rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because } } } });
     expect(env.tiers.standard.throttle).toEqual({ rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because });
+  });
+
+  it('ships prod as a production environment whose alarms notify a topic', () => {
+    const prod = loadEnvironment('prod', ENVIRONMENTS);
+    expect(prod.production).toBe(true);
+    expect(prod.alarms.snsTopicArn).toMatch(/^arn:aws:sns:eu-west-1:\d{12}:/);
+    expect(prod.retainLogsOnDestroy).toBe(true);
   });
 
   it('lets the shipped environments burst no further than their reserved executions can serve', () => {
@@ -126,6 +144,14 @@ describe('environment configuration', () => {
       { tiers: { standard: { reservedConcurrency: 10, throttle: { rateLimit: 50, burstLimit: 100 } } } },
       'tiers.standard.throttle.burstLimit: 100 requests at once are more than the tier\'s 10 reserved executions can serve; API Gateway would answer the excess with 500s, not 429s. Lower burstLimit to 10, raise reservedConcurrency to 100, or say why in throttle.exceedsConcurrencyBecause',
     ],
+    [{ production: true }, 'alarms.snsTopicArn: missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call'],
+    [{ alarms: { apiLatencyP99Ms: 0 } }, 'alarms.apiLatencyP99Ms: 0 is not a latency threshold; use whole milliseconds from 1 to 28999'],
+    [{ alarms: { functionDurationPercentOfTimeout: 101 } }, 'alarms.functionDurationPercentOfTimeout: 101 is not a percentage of the timeout'],
+    [{ retainLogsOnDestroy: 'yes' }, 'retainLogsOnDestroy: "yes" is not true or false; use true to keep the logs when a stack is destroyed'],
+    [{ iam: { rolePath: 'service' } }, 'iam.rolePath: "service" is not an IAM path; use "/" or a path that starts and ends with "/", such as "/service/"'],
+    [{ iam: { rolePath: '/${path.module}/' } }, 'iam.rolePath: "/${path.module}/" holds Terraform template syntax'],
+    [{ iam: { permissionsBoundaryArn: 'platform-boundary' } }, 'iam.permissionsBoundaryArn: "platform-boundary" is not a managed policy ARN; use arn:aws:iam::<account>:policy/<name>, or leave it out'],
+    [{ iam: { boundary: 'x' } }, 'iam.boundary: unknown field; use one of permissionsBoundaryArn, rolePath'],
     [{ tiers: { standard: { throttle: { exceedsConcurrencyBecause: '' } } } }, 'tiers.standard.throttle.exceedsConcurrencyBecause: "" is not a reason; write why the burst may exceed reserved concurrency, or leave it out'],
     [{ namePrefix: 'Hello World' }, 'namePrefix: "Hello World" is not a usable name prefix'],
     [{ stageName: 'te st' }, 'stageName: "te st" is not a stage name'],
@@ -161,7 +187,7 @@ describe('environment configuration', () => {
     [{ tiers: { premium: 5 } }, 'tiers.premium: 5 is not a tier; use {"memoryMb": 512}'],
     [{ tiers: { standard: { throttle: 9 } } }, 'tiers.standard.throttle: 9 is not a throttle; use {"rateLimit": 50, "burstLimit": 100}'],
     [{ tiers: { standard: { cpu: 2 } } }, 'tiers.standard.cpu: unknown field; use one of memoryMb, throttle, reservedConcurrency, apiKeyRequired'],
-    [{ alarms: { p99: 1 } }, 'alarms.p99: unknown field; use one of functionErrors, functionThrottles, api5xx, snsTopicArn'],
+    [{ alarms: { p99: 1 } }, 'alarms.p99: unknown field; use one of functionErrors, functionThrottles, api5xx, api4xx, apiLatencyP99Ms, functionDurationPercentOfTimeout, snsTopicArn'],
     [{ alarms: [] }, 'alarms: [] is not an alarm setting; use {"functionErrors": 1'],
     [{ state: { type: 'local', bucket: 'b' } }, 'state.bucket: unknown field for local state; use type'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', lock: true } }, 'state.lock: unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile'],

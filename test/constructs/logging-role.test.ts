@@ -50,4 +50,16 @@ describe('LoggingRole', () => {
       ),
     ).toThrow(/LoggingRole managedPolicyArn: "AWSLambdaBasicExecutionRole" is not an IAM policy ARN; use one such as arn:aws:iam::aws:policy/);
   });
+
+  it('takes a permissions boundary and a path, and fails naming the field on a bad one', () => {
+    const boundary = 'arn:aws:iam::aws:policy/PowerUserAccess';
+    const role = onlyResource(
+      parse(Testing.synthScope((scope) => new LoggingRole(scope, 'logging', { roleName: 'r', roleSettings: { permissionsBoundaryArn: boundary, path: '/svc/' } }))),
+      'aws_iam_role',
+    );
+    expect(role).toMatchObject({ permissions_boundary: boundary, path: '/svc/' });
+    expect(() => Testing.synthScope((scope) => new LoggingRole(scope, 'logging', { roleName: 'r', roleSettings: { path: 'svc' } }))).toThrow(
+      'LoggingRole roleSettings.path: "svc" is not an IAM path',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { TerraformVariable, Testing } from 'cdktf';
+import { TerraformResource, TerraformVariable, Testing } from 'cdktf';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
 import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
@@ -135,16 +135,26 @@ describe('ProxyApi', () => {
     expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
   });
 
-  it('replaces the deployment when any setting of a route, method or integration changes: it hashes them whole', () => {
-    const tf = parse(synthApi());
-    const trigger: string = onlyResource(tf, 'aws_api_gateway_deployment').triggers.redeployment;
-    const hashed = /^\$\{sha1\(jsonencode\(\[(.*)\]\)\)\}$/.exec(trigger)?.[1].split(', ');
-    const routeResources = ['aws_api_gateway_resource', 'aws_api_gateway_method', 'aws_api_gateway_integration'].flatMap((type) =>
-      Object.keys(tf.resource[type]).map((name) => `${type}.${name}`),
+  it('replaces the deployment when any argument of a route, method or integration changes: it hashes them as configured', () => {
+    const trigger = (tf: any): string => onlyResource(tf, 'aws_api_gateway_deployment').triggers.redeployment;
+    const tf = parse(Testing.synthScope((scope) => new ProxyApi(scope, 'api', { apiName: 'a', handler: fixtureHandler })));
+    const hashed = /^\$\{sha1\(jsonencode\(\[(.*)\]\)\)\}$/.exec(trigger(tf))?.[1];
+    // The resource, both methods and both integrations, every argument as sent.
+    expect(hashed?.match(/\{[^{}]*(\{proxy\+\}[^{}]*)?\}/g)).toHaveLength(5);
+    expect(hashed).toContain('"path_part" = "{proxy+}"');
+    expect(hashed?.match(/"authorization" = "NONE"/g)).toHaveLength(2);
+    expect(hashed?.match(/"type" = "AWS_PROXY"/g)).toHaveLength(2);
+    expect(hashed?.match(/"uri" = "arn:aws:apigateway:[^"]+"/g)).toHaveLength(2);
+
+    // A setting the construct never picked, added later: it reaches the hash, so the stage gets it.
+    const tuned = parse(
+      Testing.synthScope((scope) => {
+        const tunedApi = new ProxyApi(scope, 'api', { apiName: 'a', handler: fixtureHandler });
+        (tunedApi.node.findChild('proxy-integration') as TerraformResource).addOverride('timeout_milliseconds', 5000);
+      }),
     );
-    expect(routeResources).toHaveLength(5);
-    // Whole objects, not picked attributes: a later timeout or header change also redeploys.
-    expect(hashed?.sort()).toEqual(routeResources.sort());
+    expect(trigger(tuned)).toContain('"timeout_milliseconds" = 5000');
+    expect(trigger(tuned)).not.toBe(trigger(tf));
   });
 
   it('takes the stage name from its props and exposes the invoke URL', () => {
@@ -192,5 +202,15 @@ describe('ProxyApi', () => {
     [{ logRetentionDays: 2 }, 'ProxyApi logRetentionDays: 2 is not a retention CloudWatch Logs accepts'],
   ])('fails on %j with a message naming the field, the value and the fix', (props, message) => {
     expect(() => synthApi(props)).toThrow(message);
+  });
+
+  it('keeps its log groups on destroy when asked, and bounds its invoke role', () => {
+    const boundary = 'arn:aws:iam::123456789012:policy/boundary';
+    const tf = parse(synthApi({ retainLogsOnDestroy: true, invokeRoleSettings: { permissionsBoundaryArn: boundary } }));
+    for (const group of Object.values(tf.resource.aws_cloudwatch_log_group) as any[]) expect(group.skip_destroy).toBe(true);
+    expect(onlyResource(tf, 'aws_iam_role').permissions_boundary).toBe(boundary);
+    expect(() => synthApi({ invokeRoleSettings: { permissionsBoundaryArn: 'boundary' } })).toThrow(
+      'ProxyApi invokeRoleSettings.permissionsBoundaryArn: "boundary" is not a managed policy ARN',
+    );
   });
 });

@@ -11,17 +11,46 @@ const synth = (props: Partial<ServiceAlarmsProps> = {}) =>
   );
 
 describe('ServiceAlarms', () => {
-  it('alarms on function errors, function throttles and API 5XX answers per 5 minutes', () => {
-    const alarms = Object.values(synth().resource.aws_cloudwatch_metric_alarm) as any[];
+  it('alarms on function errors and throttles, API 5XX and 4XX answers per 5 minutes', () => {
+    const alarms = (Object.values(synth().resource.aws_cloudwatch_metric_alarm) as any[]).filter((a) => a.statistic === 'Sum');
     expect(alarms.map((a) => [a.alarm_name, a.namespace, a.metric_name, a.dimensions, a.threshold]).sort()).toEqual([
+      ['hello-dev-standard-api-4xx', 'AWS/ApiGateway', '4XXError', { ApiName: 'api', Stage: 'test' }, 100],
       ['hello-dev-standard-api-5xx', 'AWS/ApiGateway', '5XXError', { ApiName: 'api', Stage: 'test' }, 1],
       ['hello-dev-standard-function-errors', 'AWS/Lambda', 'Errors', { FunctionName: 'fn' }, 1],
       ['hello-dev-standard-function-throttles', 'AWS/Lambda', 'Throttles', { FunctionName: 'fn' }, 1],
     ]);
     for (const alarm of alarms) {
-      expect(alarm).toMatchObject({ statistic: 'Sum', period: 300, comparison_operator: 'GreaterThanOrEqualToThreshold', treat_missing_data: 'notBreaching' });
+      expect(alarm).toMatchObject({ period: 300, comparison_operator: 'GreaterThanOrEqualToThreshold', treat_missing_data: 'notBreaching' });
       expect(alarm.alarm_actions).toBeUndefined();
     }
+  });
+
+  it("alarms on API latency's p99 and on function runs near the timeout, thresholds from props", () => {
+    const byName = (tf: any, name: string) => (Object.values(tf.resource.aws_cloudwatch_metric_alarm) as any[]).find((a) => a.alarm_name === name);
+    const defaults = synth();
+    expect(byName(defaults, 'hello-dev-standard-api-latency-p99')).toMatchObject({
+      namespace: 'AWS/ApiGateway',
+      metric_name: 'Latency',
+      extended_statistic: 'p99',
+      threshold: 1000,
+      dimensions: { ApiName: 'api', Stage: 'test' },
+    });
+    // 80 % of the default 3 s timeout.
+    expect(byName(defaults, 'hello-dev-standard-function-duration')).toMatchObject({ metric_name: 'Duration', statistic: 'Maximum', threshold: 2400 });
+    const tuned = synth({ apiLatencyP99Ms: 250, functionTimeoutSeconds: 10, functionDurationPercentOfTimeout: 90 });
+    expect(byName(tuned, 'hello-dev-standard-api-latency-p99').threshold).toBe(250);
+    expect(byName(tuned, 'hello-dev-standard-function-duration')).toMatchObject({
+      threshold: 9000,
+      alarm_description: 'Function run of 90% of its 10 s timeout or longer in 5 minutes',
+    });
+  });
+
+  it.each([
+    [{ apiLatencyP99Ms: 29000 }, 'ServiceAlarms apiLatencyP99Ms: 29000 is not a latency threshold; use whole milliseconds from 1 to 28999'],
+    [{ functionDurationPercentOfTimeout: 120 }, 'ServiceAlarms functionDurationPercentOfTimeout: 120 is not a percentage of the timeout; use a whole number from 1 to 100'],
+    [{ api4xx: 0.5 }, 'ServiceAlarms api-4xx: 0.5 is not a threshold'],
+  ])('fails on %j naming the field, the value and the fix', (props, message) => {
+    expect(() => synth(props)).toThrow(message);
   });
 
   it('takes thresholds and notifies the SNS topic when one is given', () => {

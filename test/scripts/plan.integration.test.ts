@@ -55,11 +55,11 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     devPlans = await synthAndPlan(checkout(), 'dev', ['standard', 'premium']);
   }, 180_000);
 
-  it('plans both stacks with no errors and no warnings: 25 and 22 resources, 128 and 512 MB', () => {
+  it('plans both stacks with no errors and no warnings: 28 and 25 resources, 128 and 512 MB', () => {
     // standard also sets dev's API Gateway CloudWatch role: a role, its policy and the account setting.
     expect(devPlans.map((plan) => [plan.stack, plan.counts, plan.warnings])).toEqual([
-      ['standard', { add: 25, change: 0, replace: 0, destroy: 0 }, []],
-      ['premium', { add: 22, change: 0, replace: 0, destroy: 0 }, []],
+      ['standard', { add: 28, change: 0, replace: 0, destroy: 0 }, []],
+      ['premium', { add: 25, change: 0, replace: 0, destroy: 0 }, []],
     ]);
     expect(lambdaOf(devPlans[0].json)).toMatchObject({ function_name: 'hello-world-dev-standard', memory_size: 128, runtime: 'nodejs22.x' });
     expect(lambdaOf(devPlans[1].json)).toMatchObject({ function_name: 'hello-world-dev-premium', memory_size: 512 });
@@ -71,8 +71,8 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
 
   it('writes a summary with the counts and the memory figures', () => {
     const summary = renderSummary({ environment: 'dev', offline: true, plans: devPlans });
-    expect(summary).toContain('| standard | 25 | 0 | 0 | 0 | 0 |');
-    expect(summary).toContain('| premium | 22 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| standard | 28 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| premium | 25 | 0 | 0 | 0 | 0 |');
     expect(summary).toMatch(/aws_lambda_function\.greeting-function_[0-9A-F]+` \| create \| memory: 128 MB; runtime: nodejs22.x; timeout: 3 s; greeting: Hello/);
     expect(summary).toMatch(/create \| memory: 512 MB/);
     expect(summary).toContain('Planned offline');

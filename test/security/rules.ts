@@ -17,31 +17,20 @@ const resources = (tf: any, type: string): [string, any][] => Object.entries(tf.
 const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /**
- * A policy document as written into the Terraform JSON: plain JSON, or a reference to an
- * `aws_iam_policy_document` data source of the same stack (read as IAM would read its JSON).
+ * A policy document as written into the Terraform JSON: plain JSON, or a `jsonencode({...})`
+ * expression as cdktf writes it (`"Key" = value`, references bare), read as the JSON it makes
+ * with each reference kept as a `${...}` string.
  */
-function policyDocument(text: string, tf: any = {}): { Statement: any[] } | string {
-  const reference = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(text);
-  if (reference) {
-    const data = tf.data?.aws_iam_policy_document?.[reference[1]];
-    if (!data) return `names the policy document ${reference[1]}, which the stack does not have`;
-    if (data.source_policy_documents || data.override_policy_documents) return 'merges other documents, which scanners cannot read';
-    return {
-      Statement: asList(data.statement).map((statement: any) => ({
-        Effect: statement.effect ?? 'Allow',
-        Action: statement.actions,
-        NotAction: statement.not_actions,
-        Resource: statement.resources,
-        NotResource: statement.not_resources,
-        Principal: statement.principals,
-      })),
-    };
-  }
+export function policyDocument(text: string): { Statement: any[] } | string {
+  const expression = /^\$\{jsonencode\((.*)\)\}$/s.exec(text);
+  const json = expression
+    ? expression[1].replace(/" = /g, '": ').replace(/(?<=[:[,]\s*)([a-z_][\w-]*(\.[\w-]+)+)(?=\s*[,}\]])/g, (reference) => `"\${${reference}}"`)
+    : text;
   try {
-    const document = JSON.parse(text);
+    const document = JSON.parse(json);
     return { ...document, Statement: asList(document.Statement) };
   } catch {
-    return 'is not plain JSON or a policy document, so reviewers and scanners cannot read it';
+    return 'is neither plain JSON nor a jsonencode of a literal document, so reviewers and scanners cannot read it';
   }
 }
 
@@ -89,7 +78,7 @@ export const RULES: readonly Rule[] = [
         role.inline_policy ? [`${name}: has an inline_policy block; write it as its own aws_iam_role_policy`] : [],
       ),
       ...[...resources(tf, 'aws_iam_role_policy'), ...resources(tf, 'aws_iam_policy')].flatMap(([name, policy]) => {
-        const document = policyDocument(policy.policy, tf);
+        const document = policyDocument(policy.policy);
         if (typeof document === 'string') return [`${name}: policy ${document}`];
         return document.Statement.flatMap((statement, i) => {
           const problems: string[] = [];

@@ -4,7 +4,7 @@ import { TIERS } from '../../src/config/environment-config';
 import { listEnvironments, loadEnvironment } from '../../src/config/load-environment';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
 import { FIXTURE_HANDLER, PROJECT_ROOT } from '../helpers';
-import { RULES } from './rules';
+import { RULES, policyDocument } from './rules';
 
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 
@@ -47,11 +47,14 @@ describe('the rules catch what they are for', () => {
     ]);
   });
 
-  it('reads a policy document data source as IAM does, and fails it widened to every function (CKV_AWS_355)', () => {
+  it('reads a jsonencode policy as the JSON it makes, and fails it widened to every function (CKV_AWS_355)', () => {
+    const policy = first(prod.tf, 'aws_iam_role_policy').policy;
+    expect(policyDocument(policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: expect.stringMatching(/^\$\{aws_lambda_alias\.[\w-]+\.arn\}$/) }],
+    });
     const tf = copy();
-    const [document] = Object.values(tf.data.aws_iam_policy_document) as any[];
-    document.statement = [{ effect: 'Allow', actions: ['lambda:*'], resources: ['*'] }];
-    expect(rule('CKV_AWS_355').check(prod.tf, 'prod')).toEqual([]);
+    first(tf, 'aws_iam_role_policy').policy = '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "lambda:*", "Resource" = "*"}]})}';
     expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([
       expect.stringContaining('statement 0 allows action ["lambda:*"]'),
       expect.stringContaining('statement 0 applies to ["*"]'),

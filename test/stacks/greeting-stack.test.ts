@@ -53,8 +53,8 @@ describe('GreetingStack', () => {
         }
       }
     }
-    // function, API, 2 log groups, 2 roles, 3 alarms
-    expect(names.size).toBe(6 * 9);
+    // function, API, 2 log groups, 2 roles, 6 alarms
+    expect(names.size).toBe(6 * 12);
   });
 
   it('passes the environment greeting, timeout, retention and stage to the constructs', () => {
@@ -150,14 +150,39 @@ describe('GreetingStack', () => {
     expect(parse(synthStack(environment('staging'), 'standard')).resource.aws_api_gateway_account).toBeUndefined();
   });
 
-  it('sends alarms to the SNS topic of the environment', () => {
-    const env = environment('prod', { alarms: { snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call', api5xx: 5 } });
+  it('sends every alarm to the SNS topic of the environment, with its thresholds and the function timeout', () => {
+    const topic = 'arn:aws:sns:eu-central-1:123456789012:on-call';
+    const env = environment('prod', {
+      timeoutSeconds: 5,
+      alarms: { snsTopicArn: topic, api5xx: 5, api4xx: 50, apiLatencyP99Ms: 800, functionDurationPercentOfTimeout: 60 },
+    });
     const alarms = Object.values(parse(synthStack(env, 'premium')).resource.aws_cloudwatch_metric_alarm) as any[];
     expect(alarms.map((alarm) => [alarm.metric_name, alarm.threshold, alarm.alarm_actions]).sort()).toEqual([
-      ['5XXError', 5, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
-      ['Errors', 1, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
-      ['Throttles', 1, ['arn:aws:sns:eu-central-1:123456789012:on-call']],
+      ['4XXError', 50, [topic]],
+      ['5XXError', 5, [topic]],
+      ['Duration', 3000, [topic]],
+      ['Errors', 1, [topic]],
+      ['Latency', 800, [topic]],
+      ['Throttles', 1, [topic]],
     ]);
+  });
+
+  it("puts every role the stacks create under the organisation's permissions boundary and path", () => {
+    const boundary = 'arn:aws:iam::123456789012:policy/platform-boundary';
+    const env = environment('dev', { apiGatewayCloudWatchRole: 'create', iam: { permissionsBoundaryArn: boundary, rolePath: '/service/greeting/' } });
+    const roles = TIERS.flatMap((tier) => Object.values(parse(synthStack(env, tier)).resource.aws_iam_role) as any[]);
+    expect(roles).toHaveLength(5);
+    for (const role of roles) expect(role).toMatchObject({ permissions_boundary: boundary, path: '/service/greeting/' });
+    const plain = Object.values(parse(synthStack(environment('dev'), 'standard')).resource.aws_iam_role) as any[];
+    for (const role of plain) expect([role.permissions_boundary, role.path]).toEqual([undefined, undefined]);
+  });
+
+  it('keeps every log group on destroy only where the environment says so (skip_destroy)', () => {
+    for (const [retain, expected] of [[true, true], [false, undefined]] as const) {
+      const groups = Object.values(parse(synthStack(environment('prod', { retainLogsOnDestroy: retain }), 'premium')).resource.aws_cloudwatch_log_group) as any[];
+      expect(groups).toHaveLength(3);
+      for (const group of groups) expect(group.skip_destroy).toBe(expected);
+    }
   });
 
   it.each(TIERS)('synthesizes the %s stack as in the snapshot', (tier) => {
