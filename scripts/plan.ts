@@ -1,8 +1,8 @@
 /**
- * `npm run plan -- [standard] [premium] [--offline]`
+ * `npm run plan -- [account-settings] [standard] [premium] [--offline]`
  *
  * Synthesizes the environment chosen by ENVIRONMENT (default dev) once, then runs
- * `terraform init` and `terraform plan` for each stack (default: all) and writes under
+ * `terraform init` and `terraform plan` for each stack (default: all the environment has) and writes under
  * plans/<environment>/: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md.
  * With no AWS credentials set (or with --offline) it plans with dummy keys and no account
  * checks, and the summary says so.
@@ -14,6 +14,7 @@ import { parseArgs } from 'util';
 import { TIERS } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
 import { synthesizeGreetingApp } from '../src/greeting-app';
+import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
 import { renderSummary } from './lib/plan-summary';
 import { PlanError, StackPlan, planStack } from './lib/terraform-plan';
 
@@ -27,8 +28,12 @@ export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = o
   return files.some((file) => fs.existsSync(file));
 }
 
+/** Stacks `npm run plan` knows; account-settings exists only where the environment creates it. */
+const STACKS = [ACCOUNT_SETTINGS_STACK, ...TIERS];
+
+/** `stacks` empty means every stack the environment has. */
 export function parsePlanArgs(args: string[]): { stacks: string[]; offline: boolean } {
-  const usage = `use ${TIERS.join(', ')} and/or --offline`;
+  const usage = `use ${STACKS.join(', ')} and/or --offline`;
   let parsed;
   try {
     parsed = parseArgs({ args, options: { offline: { type: 'boolean' } }, strict: true, allowPositionals: true });
@@ -36,13 +41,13 @@ export function parsePlanArgs(args: string[]): { stacks: string[]; offline: bool
     throw new Error(`${(error as Error).message}; ${usage}`);
   }
   for (const stack of parsed.positionals) {
-    if (!(TIERS as readonly string[]).includes(stack)) throw new Error(`${JSON.stringify(stack)} is not a stack or option; ${usage}`);
+    if (!STACKS.includes(stack)) throw new Error(`${JSON.stringify(stack)} is not a stack or option; ${usage}`);
   }
-  return { stacks: parsed.positionals.length ? parsed.positionals : [...TIERS], offline: parsed.values.offline ?? false };
+  return { stacks: parsed.positionals, offline: parsed.values.offline ?? false };
 }
 
 async function main(): Promise<void> {
-  const { stacks, offline: forcedOffline } = parsePlanArgs(process.argv.slice(2));
+  const { stacks: named, offline: forcedOffline } = parsePlanArgs(process.argv.slice(2));
   const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
   const offline = forcedOffline || !hasAwsCredentials();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,6 +60,9 @@ async function main(): Promise<void> {
     outdir: path.join(PROJECT_ROOT, 'cdktf.out'),
     offlinePlan: offline,
   });
+  const stacks = named.length ? named : Object.keys(stackDirs);
+  const missing = stacks.filter((stack) => !stackDirs[stack]);
+  if (missing.length) throw new Error(`${environmentName} has no stack ${missing.join(', ')}; its stacks are ${Object.keys(stackDirs).join(', ')}`);
   const planDir = path.join(PROJECT_ROOT, 'plans', environmentName);
   // The stacks share nothing, so they plan side by side; the summary keeps the stacks' order.
   const plans: StackPlan[] = await Promise.all(stacks.map((stack) => planStack(stack, stackDirs[stack], planDir, progress)));

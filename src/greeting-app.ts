@@ -1,10 +1,13 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
 import { EnvironmentConfig, TIERS } from './config/environment-config';
 import { loadEnvironment } from './config/load-environment';
+import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
 import { GreetingStack } from './stacks/greeting-stack';
 import { forgetStaleBackend } from './backend/stale-backend';
+import { PROVIDER_LOCK_FILE, writeStackProviderLock } from './providers/provider-locks';
 
 export interface GreetingAppOptions {
   /** Name of the environment file under `environments/`. */
@@ -26,13 +29,17 @@ export interface GreetingAppOptions {
 export interface GreetingApp {
   readonly app: App;
   readonly environment: EnvironmentConfig;
+  /** The tiers' stacks, `standard` then `premium`. */
   readonly stacks: readonly GreetingStack[];
+  /** The account's API Gateway settings, when the environment creates them. */
+  readonly accountSettings?: AccountSettingsStack;
   /** Absolute folder each stack is synthesized to, by stack name. */
   readonly stackDirs: Readonly<Record<string, string>>;
 }
 
 /**
- * The whole app: the selected environment's `standard` and `premium` stacks. Everything is
+ * The whole app: the selected environment's `standard` and `premium` stacks, and its
+ * `account-settings` stack when the environment sets the account's API Gateway role. Everything is
  * validated while the stacks are built, so bad input fails before anything is written.
  */
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
@@ -40,30 +47,34 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const codeFile = buildHandlerBundle(options.projectRoot).file;
   const app = new App({ outdir: options.outdir });
   const stackDirs: Record<string, string> = {};
-  // Each stack is named after its tier: `cdktf deploy standard premium`.
-  const stacks = TIERS.map((tier) => {
-    stackDirs[tier] = path.resolve(app.outdir, 'stacks', tier);
-    return new GreetingStack(app, tier, {
-      environment,
-      tier,
-      codeFile,
-      projectRootFromStack: path.relative(stackDirs[tier], options.projectRoot).split(path.sep).join('/'),
-      offlinePlan: options.offlinePlan,
-    });
-  });
-  // The tier that sets the account's CloudWatch role goes first; `cdktf deploy` keeps the order.
-  const first = stacks.find((stack) => stack.apiGatewayAccount);
-  for (const stack of stacks) if (first && stack !== first) stack.addDependency(first);
-  return { app, environment, stacks, stackDirs };
+  const stackProps = (name: string) => {
+    stackDirs[name] = path.resolve(app.outdir, 'stacks', name);
+    const projectRootFromStack = path.relative(stackDirs[name], options.projectRoot).split(path.sep).join('/');
+    return { environment, projectRootFromStack, offlinePlan: options.offlinePlan };
+  };
+  // Created first, so it comes first in cdktf's manifest; the tiers do not depend on it in
+  // cdktf (`cdktf deploy standard premium` keeps working) but check for its role at plan.
+  const accountSettings =
+    environment.apiGatewayCloudWatchRole === 'create' ? new AccountSettingsStack(app, ACCOUNT_SETTINGS_STACK, stackProps(ACCOUNT_SETTINGS_STACK)) : undefined;
+  // Each tier's stack is named after it: `cdktf deploy standard premium`.
+  const stacks = TIERS.map((tier) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile }));
+  return { app, environment, stacks, accountSettings, stackDirs };
 }
 
 /**
  * Builds and synthesizes the app, then clears any stack folder's record of another
- * environment's backend so the next `terraform init` needs no prompt and migrates nothing.
+ * environment's backend so the next `terraform init` needs no prompt and migrates nothing,
+ * and puts each stack's reviewed provider checksums where `terraform init` reads them.
  */
 export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp {
   const greetingApp = createGreetingApp(options);
+  const lockFile = path.join(options.projectRoot, PROVIDER_LOCK_FILE);
+  if (!fs.existsSync(lockFile)) throw new Error(`${lockFile} is missing: it holds the reviewed provider checksums every stack's terraform init verifies; restore it from git`);
+  const lockText = fs.readFileSync(lockFile, 'utf8');
   greetingApp.app.synth();
-  for (const stackDir of Object.values(greetingApp.stackDirs)) forgetStaleBackend(stackDir);
+  for (const stackDir of Object.values(greetingApp.stackDirs)) {
+    forgetStaleBackend(stackDir);
+    writeStackProviderLock(stackDir, lockText);
+  }
   return greetingApp;
 }

@@ -21,11 +21,11 @@ function synth(dir: string, environment?: string) {
 describe('the cdktf app (main.ts)', () => {
   const dir = checkout();
 
-  it('writes exactly the stacks standard and premium for the default environment, dev', () => {
+  it('writes exactly the stacks account-settings, standard and premium for the default environment, dev', () => {
     const result = synth(dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stacks).toEqual(['premium', 'standard']);
+    expect(result.stacks).toEqual(['account-settings', 'premium', 'standard']);
     expect(JSON.parse(result.stackJson('standard')).resource.aws_lambda_function['greeting-function_1D50C93D']).toMatchObject({
       function_name: 'hello-world-dev-standard',
       memory_size: 128,
@@ -36,22 +36,25 @@ describe('the cdktf app (main.ts)', () => {
     });
   });
 
-  it.each(['staging', 'prod'])('names the %s stacks after their environment', (environment) => {
+  it.each([
+    ['staging', ['premium', 'standard']],
+    ['prod', ['account-settings', 'premium', 'standard']],
+  ])('names the %s stacks after their environment, with state in S3 under its own key', (environment, stacks) => {
     const result = synth(checkout(), environment);
     expect(result.status).toBe(0);
-    expect(result.stacks).toEqual(['premium', 'standard']);
+    expect(result.stacks).toEqual(stacks);
     const standard = JSON.parse(result.stackJson('standard'));
     expect(Object.values(standard.resource.aws_lambda_function)).toEqual([
       expect.objectContaining({ function_name: `hello-world-${environment}-standard` }),
     ]);
-    expect(standard.terraform.backend.local.path).toBe(`../../../state/${environment}/standard.tfstate`);
+    expect(standard.terraform.backend.s3).toMatchObject({ key: `hello-world/${environment}/standard.tfstate`, use_lockfile: true });
   });
 
   it('gives byte-identical Terraform when synthesized twice, in two different checkout folders', () => {
     const other = checkout();
     const first = synth(dir);
     const second = synth(other);
-    for (const stack of ['standard', 'premium']) {
+    for (const stack of ['account-settings', 'standard', 'premium']) {
       expect(second.stackJson(stack)).toBe(first.stackJson(stack));
     }
   });

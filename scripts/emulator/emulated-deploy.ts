@@ -61,7 +61,7 @@ export async function synthesizeForEmulator(
 ): Promise<EmulatedEnvironment> {
   const outdir = path.join(projectRoot, 'cdktf.out');
   const app = synthesizeGreetingApp({ environmentName: environment, projectRoot, outdir });
-  const stacks = deployOrder(outdir).map((name) => ({ name, dir: app.stackDirs[name] }));
+  const stacks = deployOrder(outdir, Object.keys(app.stackDirs)).map((name) => ({ name, dir: app.stackDirs[name] }));
   for (const stack of stacks) {
     if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
     writeEmulatorOverride(stack.dir, endpoint);
@@ -81,8 +81,12 @@ async function ensureBucket(endpoint: string, bucket: string, region: string): P
   }
 }
 
-/** Stack names from cdktf's manifest, each after the stacks it depends on, as `cdktf deploy` runs them. */
-export function deployOrder(outdir: string): string[] {
+/**
+ * Stack names from cdktf's manifest, each after the stacks it depends on, as `cdktf deploy`
+ * runs them; stacks that do not depend on each other keep the order of `preferred` (the app's
+ * own: account-settings, then standard, then premium), the rest follow.
+ */
+export function deployOrder(outdir: string, preferred: readonly string[] = []): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
   const dependencies: Record<string, string[]> = Object.fromEntries(
     Object.entries<any>(manifest.stacks).map(([name, stack]) => [name, stack.dependencies ?? []]),
@@ -94,7 +98,8 @@ export function deployOrder(outdir: string): string[] {
     for (const dependency of dependencies[name]) visit(dependency, [...path, name]);
     order.push(name);
   };
-  for (const name of Object.keys(dependencies)) visit(name, []);
+  const known = Object.keys(dependencies);
+  for (const name of [...preferred.filter((name) => known.includes(name)), ...known]) visit(name, []);
   return order;
 }
 
@@ -122,10 +127,9 @@ export function writeEmulatorOverride(stackDir: string, endpoint: string): void 
           ...s3,
           access_key: EMULATOR_CREDENTIALS.accessKeyId,
           secret_key: EMULATOR_CREDENTIALS.secretAccessKey,
-          endpoints: { s3: endpoint, sts: endpoint },
+          // STS answers too, so the backend checks the account (allowed_account_ids) as on AWS.
+          endpoints: { s3: endpoint, sts: endpoint, iam: endpoint },
           use_path_style: true,
-          skip_credentials_validation: true,
-          skip_requesting_account_id: true,
         },
       },
     };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  accountIdProblem,
   alarmThresholdProblem,
   describeValue,
   greetingProblem,
@@ -15,6 +16,7 @@ import {
   percentOfTimeoutProblem,
   permissionsBoundaryProblem,
   regionProblem,
+  roleArnProblem,
   rolePathProblem,
   reservedConcurrencyProblem,
   MAX_TAGS_PER_RESOURCE,
@@ -252,11 +254,33 @@ const stateSchema = z
   })
   .default({ type: 'local' });
 
+/** The one AWS account an environment deploys to. */
+const accountSchema = strictObject(
+  {
+    /** The account's id: the provider and the S3 backend refuse credentials of any other. */
+    id: checked<string>(accountIdProblem),
+    /** Role in that account that Terraform assumes to deploy (and to reach S3 state); unset: the caller's credentials. */
+    deployRoleArn: optionalChecked<string>(roleArnProblem),
+  },
+  (value) => `${describeValue(value)} is not an account; name the only AWS account this environment may deploy to: {"id": "123456789012"}`,
+).superRefine(({ id, deployRoleArn }, ctx) => {
+  const roleAccount = deployRoleArn?.split(':')[4];
+  if (typeof id === 'string' && roleAccount !== undefined && roleAccount !== id) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['deployRoleArn'],
+      message: `${describeValue(deployRoleArn)} is a role of account ${roleAccount}, not of ${id}; use the deploy role of account ${id}`,
+    });
+  }
+});
+
 /** One environment file, as written (before the name and the state's region are filled in). */
 export const environmentFileSchema = strictObject(
   {
     /** AWS region every resource of the environment lives in. */
     region: checked<string>((value) => regionProblem(value)),
+    /** The only AWS account the environment deploys to, and the role to deploy as. */
+    account: accountSchema,
     /** First part of every resource name; environment and tier follow it. */
     namePrefix: checked<string>((value) =>
       typeof value === 'string' && /^[a-z][a-z0-9-]{0,23}$/.test(value)
@@ -278,9 +302,10 @@ export const environmentFileSchema = strictObject(
     /**
      * API Gateway writes execution and access logs only once the account's CloudWatch role is
      * set for the region: one setting per account and region, not per stack.
-     * - `create`: this environment's `standard` stack sets it (premium deploys after it);
-     * - `existing`: it is already set for this account and region (by another environment or
-     *   the platform team), and the stacks rely on it.
+     * - `create`: this environment's `account-settings` stack sets it (deploy it once, before
+     *   the tiers; destroying the tiers leaves it alone);
+     * - `existing`: another environment of the same account and region sets it, and the
+     *   tiers check at plan that its role is there.
      */
     apiGatewayCloudWatchRole: z.unknown().transform((value) => value as 'create' | 'existing'),
     /** CloudWatch alarm thresholds. */
@@ -323,8 +348,8 @@ export const environmentFileSchema = strictObject(
       code: z.ZodIssueCode.custom,
       path: ['apiGatewayCloudWatchRole'],
       message:
-        `${describeValue(file.apiGatewayCloudWatchRole)} is not a choice; say "create" if this environment's standard stack should set ` +
-        `the account's API Gateway CloudWatch role for ${describeValue(file.region)}, or "existing" if it is already set there`,
+        `${describeValue(file.apiGatewayCloudWatchRole)} is not a choice; say "create" if this environment's account-settings stack should set ` +
+        `the account's API Gateway CloudWatch role for ${describeValue(file.region)}, or "existing" if another environment of the account sets it there`,
     });
   }
 });

@@ -130,6 +130,21 @@ export function stageNameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+export function accountIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{12}$/.test(value)) {
+    return `${describeValue(value)} is not an AWS account id; use the 12 digits as a string, such as "123456789012"`;
+  }
+  return undefined;
+}
+
+/** An IAM role ARN, such as a deploy role to assume. */
+export function roleArnProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
+    return `${describeValue(value)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>, or leave it out`;
+  }
+  return undefined;
+}
+
 /** A managed policy ARN, as IAM takes it for a role's permissions boundary. */
 export function permissionsBoundaryProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,128}$/.test(value)) {

@@ -6,7 +6,7 @@ import { PROJECT_ROOT, makeTempDir } from '../helpers';
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 const parse = (raw: unknown) => parseEnvironment('test', raw, 'environments/test.json');
 /** The two fields an environment file must hold. */
-const REQUIRED = { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing' };
+const REQUIRED = { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'existing' };
 const STANDARD = { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false };
 const PREMIUM = { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false };
 
@@ -36,6 +36,7 @@ describe('environment configuration', () => {
     expect(parse(REQUIRED)).toEqual({
       name: 'test',
       region: 'eu-central-1',
+      account: { id: '123456789012' },
       namePrefix: 'hello-world',
       tags: {},
       logRetentionDays: 14,
@@ -164,7 +165,7 @@ describe('environment configuration', () => {
     [{ tiers: { standard: { reservedConcurrency: 1000000000 } } }, "tiers.standard.reservedConcurrency: 1000000000 is more than an account can reserve; Lambda's default quota of 1000 keeps 100 unreserved, so use at most 900"],
     [{ tiers: { standard: { reservedConcurrency: 500 }, premium: { reservedConcurrency: 500 } } }, "tiers.premium.reservedConcurrency: 500 with standard's 500 reserves 1000 executions; the account keeps 100 of its default 1000 unreserved, so reserve at most 900 together"],
     [{ tiers: { gold: { memoryMb: 2048 } } }, 'tiers.gold: unknown tier; use standard or premium'],
-    [{ memory: 512 }, 'memory: unknown field; use one of region, namePrefix'],
+    [{ memory: 512 }, 'memory: unknown field; use one of region, account, namePrefix'],
     [{ state: { type: 'gcs' } }, 'state: {"type":"gcs"} is not a state setting; use {"type": "local"} or {"type": "s3"'],
     [{ state: { type: 's3', keyPrefix: 'k' } }, 'state.bucket: missing is not an S3 bucket name'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: '/k/' } }, 'state.keyPrefix: "/k/" is not a key prefix'],
@@ -174,7 +175,13 @@ describe('environment configuration', () => {
     [{ tiers: { premium: { throttle: { rateLimit: 20, burstLimit: 400 } } } }, "tiers.premium.throttle.rateLimit: 20 is below the standard tier's 50; give premium at least standard's limits"],
     [{ tiers: { standard: { reservedConcurrency: -5 } } }, 'tiers.standard.reservedConcurrency: -5 is not a concurrency; use a whole number of executions of at least 1'],
     [{ tiers: { premium: { apiKeyRequired: 'yes' } } }, 'tiers.premium.apiKeyRequired: "yes" is not true or false'],
-    [{ apiGatewayCloudWatchRole: 'maybe' }, 'apiGatewayCloudWatchRole: "maybe" is not a choice; say "create" if this environment\'s standard stack should set the account\'s API Gateway CloudWatch role for "eu-central-1", or "existing"'],
+    [{ apiGatewayCloudWatchRole: 'maybe' }, 'apiGatewayCloudWatchRole: "maybe" is not a choice; say "create" if this environment\'s account-settings stack should set the account\'s API Gateway CloudWatch role for "eu-central-1", or "existing"'],
+    [{ account: { id: 123456789012 } }, 'account.id: 123456789012 is not an AWS account id; use the 12 digits as a string, such as "123456789012"'],
+    [{ account: { id: '123456789012', deployRoleArn: 'deploy' } }, 'account.deployRoleArn: "deploy" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>, or leave it out'],
+    [
+      { account: { id: '123456789012', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' } },
+      'account.deployRoleArn: "arn:aws:iam::210987654321:role/deploy" is a role of account 210987654321, not of 123456789012; use the deploy role of account 123456789012',
+    ],
     [{ alarms: { api5xx: 0 } }, 'alarms.api5xx: 0 is not a threshold; use a whole count of at least 1 per 5 minutes'],
     [{ alarms: { snsTopicArn: 'on-call' } }, 'alarms.snsTopicArn: "on-call" is not an SNS topic ARN'],
     [{ logsKmsKeyArn: 'alias/logs' }, 'logsKmsKeyArn: "alias/logs" is not a KMS key ARN'],
@@ -215,7 +222,13 @@ describe('environment configuration', () => {
   });
 
   it('fails when the API Gateway CloudWatch role choice is missing: it must be made explicitly', () => {
-    expect(() => parse({ region: 'eu-central-1' })).toThrow('apiGatewayCloudWatchRole: missing is not a choice; say "create"');
+    expect(() => parse({ region: 'eu-central-1', account: { id: '123456789012' } })).toThrow('apiGatewayCloudWatchRole: missing is not a choice; say "create"');
+  });
+
+  it('fails when the account is missing: an environment names the only account it may deploy to', () => {
+    expect(() => parse({ region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing' })).toThrow(
+      'account: missing is not an account; name the only AWS account this environment may deploy to: {"id": "123456789012"}',
+    );
   });
 
   it('reports every problem of a file at once', () => {

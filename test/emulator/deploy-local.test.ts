@@ -103,7 +103,9 @@ describeEmulated('npm run deploy:local', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.stringContaining('dev/standard: destroy') });
     expect(stdout).toMatch(/^standard:\n {2}function_name = "hello-world-dev-standard"\n {2}hello_url = "https:\/\/\w+\.execute-api\.eu-central-1\.amazonaws\.com\/test\/hello"/m);
     expect(stdout).toMatch(/^premium:\n {2}function_name = "hello-world-dev-premium"/m);
-    expect(stdout).toMatch(/^stack +apply s +re-plan s +destroy s +re-plan\nstandard +[\d.]+ +[\d.]+ +[\d.]+ +no changes\npremium +[\d.]+ +[\d.]+ +[\d.]+ +no changes$/m);
+    expect(stdout).toMatch(
+      /^stack +apply s +re-plan s +destroy s +re-plan\naccount-settings +[\d.]+ +[\d.]+ +[\d.]+ +no changes\nstandard +[\d.]+ +[\d.]+ +[\d.]+ +no changes\npremium +[\d.]+ +[\d.]+ +[\d.]+ +no changes$/m,
+    );
     expect(stdout).toContain('dev: every stack deployed, re-planned to no changes and was destroyed.');
     expect(alive(Number(pid))).toBe(false);
     expect(fs.existsSync(workDir)).toBe(false);

@@ -41,6 +41,13 @@ function editEnvironment(dir: string, environment: string, edit: (config: any) =
   fs.writeFileSync(file, JSON.stringify(edit(JSON.parse(fs.readFileSync(file, 'utf8'))), null, 2));
 }
 
+/** One stack of a synthesized environment, by name. */
+function stackOf(env: EmulatedEnvironment, name: string) {
+  const stack = env.stacks.find((candidate) => candidate.name === name);
+  if (!stack) throw new Error(`${env.environment} has no stack ${name}`);
+  return stack;
+}
+
 /** Resource addresses a plan would touch, with terraform's actions: `update aws_lambda_function`. */
 function planned(changes: readonly { type: string; actions: readonly string[] }[]): string[] {
   return changes.map((change) => `${change.actions.join('+')} ${change.type}`).sort();
@@ -88,15 +95,17 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
         expect(inventoryAfterDeploy).toContain(`${deployed[environment].region} lambda-alias ${name}:live`);
       }
     }
-    expect(deployed.dev.stacks.map((stack) => stack.name)).toEqual(['standard', 'premium']);
+    expect(deployed.dev.stacks.map((stack) => stack.name)).toEqual(['account-settings', 'standard', 'premium']);
   });
 
   it('re-plans every stack of dev and prod to no changes after apply', async () => {
     const replans = (await Promise.all(ENVIRONMENTS.map((environment) => replanEnvironment(deployed[environment])))).flat();
     // Each stack's pending changes, so a failure shows what keeps changing.
     expect(replans.map((replan) => [replan.stack, replan.changes.map((change) => change.address)])).toEqual([
+      ['account-settings', []],
       ['standard', []],
       ['premium', []],
+      ['account-settings', []],
       ['standard', []],
       ['premium', []],
     ]);
@@ -106,7 +115,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   it('updates the function in place, publishes a version and moves the alias when the greeting changes; nothing of the API is replaced', async () => {
     editEnvironment(dirs.dev, 'dev', (config) => ({ ...config, greeting: 'Bonjour' }));
     const env = await synth('dev');
-    const plans = await Promise.all(env.stacks.map((stack) => planStackAgainstEmulator(stack)));
+    const plans = await Promise.all(['standard', 'premium'].map((tier) => planStackAgainstEmulator(stackOf(env, tier))));
     for (const plan of plans) {
       expect(planned(plan.changes)).toEqual(['update aws_lambda_alias', 'update aws_lambda_function']);
       const fn = plan.changes.find((change) => change.type === 'aws_lambda_function')!;
@@ -114,7 +123,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       expect(fn.after.source_code_hash).toBe(fn.before.source_code_hash);
     }
     // Applied to standard (the other tier's plan is the same change), then planned again.
-    const [standard] = env.stacks;
+    const standard = stackOf(env, 'standard');
     await applyStack(standard);
     const replan = await planStackAgainstEmulator(standard);
     expect([replan.clean, replan.changes.map((change) => change.address)]).toEqual([true, []]);
@@ -126,7 +135,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const handler = path.join(dirs.dev, 'lambda-src', 'index.ts');
     fs.writeFileSync(handler, `${fs.readFileSync(handler, 'utf8')}\n// a change of code\nexport const CODE_REVISION = 2;\n`);
     const env = await synth('dev');
-    const [standard] = env.stacks;
+    const standard = stackOf(env, 'standard');
     const plan = await planStackAgainstEmulator(standard);
     expect(planned(plan.changes)).toEqual(['update aws_lambda_alias', 'update aws_lambda_function']);
     const fn = plan.changes.find((change) => change.type === 'aws_lambda_function')!;
@@ -154,9 +163,42 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     }
   }, 240_000);
 
+  it("fails a tier's plan, naming the command that fixes it, while the account's API Gateway CloudWatch role is missing", async () => {
+    // account-settings was destroyed with the rest: the role the account setting needs is gone.
+    const devNow = await synth('dev');
+    try {
+      const failure = await planStackAgainstEmulator(stackOf(devNow, 'standard')).then(
+        () => 'planned',
+        (error: Error) => error.message.replace(/\s+/g, ' '),
+      );
+      expect(failure).toContain(
+        "The account has no role api-gateway-cloudwatch-eu-central-1, so API Gateway cannot write this stage's logs in eu-central-1. " +
+          'Create it once for the account and region: ENVIRONMENT=dev npx cdktf deploy account-settings',
+      );
+    } finally {
+      // As the message says; the tests below deploy tiers again.
+      await applyStack(stackOf(devNow, 'account-settings'));
+      await applyStack(stackOf(deployed.prod, 'account-settings'));
+    }
+    expect((await planStackAgainstEmulator(stackOf(devNow, 'standard'))).clean).toBe(false);
+  }, 180_000);
+
+  it("refuses credentials of another account than the environment's, in the provider and in the S3 backend", async () => {
+    const dir = checkout();
+    editEnvironment(dir, 'dev', (config) => ({ ...config, account: { id: '999999999999' } }));
+    const dev = stackOf(await synth('dev', dir), 'standard');
+    expect((await runTerraform(dev.dir, ['init', '-input=false', '-no-color'])).status).toBe(0);
+    await expect(planStackAgainstEmulator(dev)).rejects.toThrow(/AWS account ID not allowed: 123456789012/);
+    editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '999999999999' } }));
+    const prod = stackOf(await synth('prod', dir), 'standard');
+    const init = await runTerraform(prod.dir, ['init', '-input=false', '-no-color']);
+    expect(init.status).toBe(1);
+    expect(init.stderr).toMatch(/account ID not allowed|123456789012/);
+  }, 120_000);
+
   it('fails naming the stack, the resource and AWS’s error when AWS refuses a resource, and keeps the state readable', async () => {
     const env = await synth('dev');
-    const [standard] = env.stacks;
+    const standard = stackOf(env, 'standard');
     const iam = new IAMClient(emulatorClientConfig(emulator.endpoint, 'us-east-1'));
     // A role left behind by hand, with the name the stack wants.
     await iam.send(new CreateRoleCommand({ RoleName: 'hello-world-dev-standard-logging', AssumeRolePolicyDocument: '{}' }));
@@ -173,7 +215,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   }, 120_000);
 
   it('converges when a deploy is interrupted half-way (SIGINT, as Ctrl-C), with no duplicate or orphaned resource', async () => {
-    const [standard] = (await synth('dev')).stacks;
+    const standard = stackOf(await synth('dev'), 'standard');
     let created = 0;
     await expect(
       applyStack(standard, {
@@ -183,14 +225,15 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       }),
     ).rejects.toThrow(/^standard: terraform apply was interrupted/);
     const partial = await runTerraform(standard.dir, ['state', 'list']);
-    const recorded = partial.stdout.trim().split('\n').filter(Boolean).length;
+    // Managed resources only: the account role check (a data source) is read before any create.
+    const recorded = partial.stdout.trim().split('\n').filter((line) => line && !line.startsWith('data.')).length;
     expect(recorded).toBeGreaterThanOrEqual(10);
-    expect(recorded).toBeLessThan(28);
+    expect(recorded).toBeLessThan(25);
 
     await applyStack(standard);
-    // What dev's standard stack (and the account role it owns) holds now is what it held after the first deploy.
-    const ofStandard = (lines: string[]) => lines.filter((line) => /hello-world-dev-(standard|apigw-cloudwatch)/.test(line));
-    expect(ofStandard(inventoryAfterDeploy)).toHaveLength(24);
+    // What dev's standard stack holds now is what it held after the first deploy.
+    const ofStandard = (lines: string[]) => lines.filter((line) => /hello-world-dev-standard/.test(line));
+    expect(ofStandard(inventoryAfterDeploy)).toHaveLength(22);
     expect(ofStandard(await emulatorInventory(emulator.endpoint, regions))).toEqual(ofStandard(inventoryAfterDeploy));
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, 180_000);
@@ -205,7 +248,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     }));
     const env = await synth('prod', s3Dir);
     const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1'));
-    const [standard] = env.stacks;
+    const standard = stackOf(env, 'standard');
     const init = await runTerraform(standard.dir, ['init', '-input=false', '-no-color']);
     expect(init.stderr).toBe('');
 
@@ -229,7 +272,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const state = JSON.parse(
       await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate' }))).Body!.transformToString(),
     );
-    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(28);
+    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(25);
     await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate.tflock' }))).rejects.toThrow();
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, 240_000);

@@ -56,7 +56,7 @@ describe('invoke arguments', () => {
   });
 
   it("takes the tier's memory and the environment's greeting, as deployed, unless the flags say otherwise", () => {
-    const config = parseEnvironment('fixture', { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing', greeting: 'Hola', tiers: { premium: { memoryMb: 1024 } } }, 'fixture.json');
+    const config = parseEnvironment('fixture', { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'existing', greeting: 'Hola', tiers: { premium: { memoryMb: 1024 } } }, 'fixture.json');
     expect(invokeOptions(parseInvokeArgs([]), config)).toEqual({ payload: {}, environment: { GREETING: 'Hola' }, memoryMb: 128, timeoutSeconds: 3 });
     expect(invokeOptions(parseInvokeArgs(['--tier', 'premium']), config)).toMatchObject({ memoryMb: 1024 });
     expect(invokeOptions(parseInvokeArgs(['--tier', 'premium', '--memory', '256', '--env', 'GREETING=Bonjour']), config)).toEqual({

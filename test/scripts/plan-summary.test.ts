@@ -105,12 +105,12 @@ describe('plan helpers', () => {
   });
 
   it('takes stack names and --offline, all stacks by default', () => {
-    expect(parsePlanArgs([])).toEqual({ stacks: ['standard', 'premium'], offline: false });
+    expect(parsePlanArgs([])).toEqual({ stacks: [], offline: false });
     expect(parsePlanArgs(['premium', '--offline'])).toEqual({ stacks: ['premium'], offline: true });
   });
 
   it('fails on an unknown stack, naming it and the valid ones', () => {
-    expect(() => parsePlanArgs(['gold'])).toThrow('"gold" is not a stack or option; use standard, premium and/or --offline');
+    expect(() => parsePlanArgs(['gold'])).toThrow('"gold" is not a stack or option; use account-settings, standard, premium and/or --offline');
   });
 
   const terraformFound = spawnSync('terraform', ['version']).status === 0;

@@ -55,10 +55,10 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     devPlans = await synthAndPlan(checkout(), 'dev', ['standard', 'premium']);
   }, 180_000);
 
-  it('plans both stacks with no errors and no warnings: 28 and 25 resources, 128 and 512 MB', () => {
+  it('plans both stacks with no errors and no warnings: 25 resources each, 128 and 512 MB', () => {
     // standard also sets dev's API Gateway CloudWatch role: a role, its policy and the account setting.
     expect(devPlans.map((plan) => [plan.stack, plan.counts, plan.warnings])).toEqual([
-      ['standard', { add: 28, change: 0, replace: 0, destroy: 0 }, []],
+      ['standard', { add: 25, change: 0, replace: 0, destroy: 0 }, []],
       ['premium', { add: 25, change: 0, replace: 0, destroy: 0 }, []],
     ]);
     expect(lambdaOf(devPlans[0].json)).toMatchObject({ function_name: 'hello-world-dev-standard', memory_size: 128, runtime: 'nodejs22.x' });
@@ -71,7 +71,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
 
   it('writes a summary with the counts and the memory figures', () => {
     const summary = renderSummary({ environment: 'dev', offline: true, plans: devPlans });
-    expect(summary).toContain('| standard | 28 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| standard | 25 | 0 | 0 | 0 | 0 |');
     expect(summary).toContain('| premium | 25 | 0 | 0 | 0 | 0 |');
     expect(summary).toMatch(/aws_lambda_function\.greeting-function_[0-9A-F]+` \| create \| memory: 128 MB; runtime: nodejs22.x; timeout: 3 s; greeting: Hello/);
     expect(summary).toMatch(/create \| memory: 512 MB/);
@@ -101,8 +101,24 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     expect({ ...fnAfter, source_code_hash: null }).toEqual({ ...fnBefore, source_code_hash: null });
   }, 120_000);
 
+  it('plans every stack of staging and prod offline with no warnings (their S3 state made local in this copy)', async () => {
+    const dir = checkout();
+    for (const environment of ['staging', 'prod']) {
+      const file = path.join(dir, 'environments', `${environment}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), state: { type: 'local' } }));
+    }
+    const stacks = { staging: ['standard', 'premium'], prod: ['account-settings', 'standard', 'premium'] };
+    for (const [environment, names] of Object.entries(stacks)) {
+      const plans = await synthAndPlan(dir, environment, names);
+      expect(plans.map((plan) => [plan.stack, plan.warnings, plan.initWarnings, plan.counts.add > 0])).toEqual(names.map((name) => [name, [], [], true]));
+    }
+  }, 240_000);
+
   it('plans dev, then prod, then dev again for the same stack against their own state, with no prompt or migration', async () => {
     const dir = checkout();
+    // prod as a team without S3 yet would have it: local state, like dev.
+    const prodFile = path.join(dir, 'environments', 'prod.json');
+    fs.writeFileSync(prodFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(prodFile, 'utf8')), state: { type: 'local' } }));
     // A state per environment that says whose it is, as an output the configuration lacks.
     for (const environment of ['dev', 'prod']) {
       const stateFile = path.join(dir, 'state', environment, 'standard.tfstate');

@@ -2,19 +2,24 @@ import * as path from 'path';
 import { Testing } from 'cdktf';
 import { TIERS } from '../../src/config/environment-config';
 import { listEnvironments, loadEnvironment } from '../../src/config/load-environment';
+import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
 import { FIXTURE_HANDLER, PROJECT_ROOT } from '../helpers';
 import { RULES, policyDocument } from './rules';
 
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 
-/** Every stack of every shipped environment, synthesized. */
-const stacks = listEnvironments(ENVIRONMENTS).flatMap((environment) =>
-  TIERS.map((tier) => {
-    const stack = new GreetingStack(Testing.app(), tier, { environment: loadEnvironment(environment, ENVIRONMENTS), tier, codeFile: FIXTURE_HANDLER });
-    return { environment, tier, tf: JSON.parse(Testing.synth(stack)) };
-  }),
-);
+/** Every stack of every shipped environment, synthesized: the tiers, and account-settings where there is one. */
+const stacks = listEnvironments(ENVIRONMENTS).flatMap((environment) => {
+  const config = loadEnvironment(environment, ENVIRONMENTS);
+  const tiers = TIERS.map((tier) => {
+    const stack = new GreetingStack(Testing.app(), tier, { environment: config, tier, codeFile: FIXTURE_HANDLER });
+    return { environment, tier: tier as string, tf: JSON.parse(Testing.synth(stack)) };
+  });
+  if (config.apiGatewayCloudWatchRole !== 'create') return tiers;
+  const account = new AccountSettingsStack(Testing.app(), ACCOUNT_SETTINGS_STACK, { environment: config });
+  return [...tiers, { environment, tier: ACCOUNT_SETTINGS_STACK, tf: JSON.parse(Testing.synth(account)) }];
+});
 
 describe.each(RULES.map((rule) => [`${rule.ids.join(', ')}: ${rule.title}`, rule] as const))('%s', (_, rule) => {
   it.each(stacks.map((s) => [`${s.environment}/${s.tier}`, s] as const))('holds for %s', (_name, { tf, environment }) => {
@@ -24,7 +29,7 @@ describe.each(RULES.map((rule) => [`${rule.ids.join(', ')}: ${rule.title}`, rule
 
 describe('the rules catch what they are for', () => {
   const rule = (id: string) => RULES.find((r) => r.ids.includes(id))!;
-  const prod = stacks.find((s) => s.environment === 'prod')!;
+  const prod = stacks.find((s) => s.environment === 'prod' && s.tier === 'standard')!;
   const copy = () => JSON.parse(JSON.stringify(prod.tf));
   const first = (tf: any, type: string) => Object.values(tf.resource[type])[0] as any;
 

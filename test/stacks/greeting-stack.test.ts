@@ -6,10 +6,16 @@ import { parseEnvironment } from '../../src/config/load-environment';
 import { GreetingStack, GreetingStackProps } from '../../src/stacks/greeting-stack';
 import { FIXTURE_HANDLER, onlyResource, parse } from '../helpers';
 
+const onlyData = (tf: any, type: string) => {
+  const sources = Object.values(tf.data?.[type] ?? {});
+  if (sources.length !== 1) throw new Error(`expected one data.${type}, found ${sources.length}`);
+  return sources[0] as any;
+};
+
 function environment(name: string, fields: Record<string, unknown> = {}): EnvironmentConfig {
   return parseEnvironment(
     name,
-    { region: 'eu-central-1', apiGatewayCloudWatchRole: 'existing', tags: { environment: name }, ...fields },
+    { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'existing', tags: { environment: name }, ...fields },
     `environments/${name}.json`,
   );
 }
@@ -97,8 +103,11 @@ describe('GreetingStack', () => {
     ]);
   });
 
-  it('keeps S3 state under the environment prefix, one key per stack, with S3 locking', () => {
-    const env = environment('prod', { state: { type: 's3', bucket: 'acme-tfstate', keyPrefix: 'hello-world/prod', region: 'eu-west-1' } });
+  it('keeps S3 state under the environment prefix, one key per stack, with S3 locking, in the environment account only, as its deploy role', () => {
+    const env = environment('prod', {
+      account: { id: '210987654321', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' },
+      state: { type: 's3', bucket: 'acme-tfstate', keyPrefix: 'hello-world/prod', region: 'eu-west-1' },
+    });
     expect(parse(synthStack(env, 'premium')).terraform.backend).toEqual({
       s3: {
         bucket: 'acme-tfstate',
@@ -106,8 +115,24 @@ describe('GreetingStack', () => {
         region: 'eu-west-1',
         encrypt: true,
         use_lockfile: true,
+        allowed_account_ids: ['210987654321'],
+        assume_role: { role_arn: 'arn:aws:iam::210987654321:role/deploy', session_name: 'hello-world-prod-premium' },
       },
     });
+  });
+
+  it("refuses any account but the environment's in the provider, and deploys as its role when it names one", () => {
+    const withRole = environment('prod', { account: { id: '210987654321', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' } });
+    expect(parse(synthStack(withRole, 'standard')).provider.aws[0]).toMatchObject({
+      allowed_account_ids: ['210987654321'],
+      assume_role: [{ role_arn: 'arn:aws:iam::210987654321:role/deploy', session_name: 'hello-world-prod-standard' }],
+    });
+    const callerCredentials = parse(synthStack(environment('dev'), 'standard')).provider.aws[0];
+    expect([callerCredentials.allowed_account_ids, callerCredentials.assume_role]).toEqual([['123456789012'], undefined]);
+  });
+
+  it('requires the Terraform version its state locking needs', () => {
+    expect(parse(synthStack(environment('dev'), 'standard')).terraform.required_version).toBe('>= 1.10.0');
   });
 
   it('configures the provider for planning without AWS only when asked', () => {
@@ -139,15 +164,25 @@ describe('GreetingStack', () => {
     expect(parse(synthStack(env, 'standard')).resource.aws_api_gateway_usage_plan).toBeUndefined();
   });
 
-  it('sets the account CloudWatch role in the standard stack only, when the environment says create', () => {
-    const env = environment('dev', { apiGatewayCloudWatchRole: 'create' });
-    const standard = parse(synthStack(env, 'standard'));
-    expect(onlyResource(standard, 'aws_api_gateway_account').cloudwatch_role_arn).toMatch(/aws_iam_role\.api-gateway-account_role_/);
-    expect(onlyResource(standard, 'aws_api_gateway_method_settings').depends_on).toEqual([
-      expect.stringMatching(/^aws_api_gateway_account\./),
-    ]);
-    expect(parse(synthStack(env, 'premium')).resource.aws_api_gateway_account).toBeUndefined();
-    expect(parse(synthStack(environment('staging'), 'standard')).resource.aws_api_gateway_account).toBeUndefined();
+  it("never holds the account's CloudWatch role: the tiers check at plan that account-settings created it", () => {
+    for (const tier of TIERS) {
+      const tf = parse(synthStack(environment('dev', { apiGatewayCloudWatchRole: 'create' }), tier));
+      expect(tf.resource.aws_api_gateway_account).toBeUndefined();
+      const check = onlyData(tf, 'aws_iam_roles');
+      expect(check.name_regex).toBe('^api-gateway-cloudwatch-eu-central-1$');
+      expect(check.lifecycle.postcondition).toEqual([
+        {
+          condition: '${length(self.names) == 1}',
+          error_message:
+            "The account has no role api-gateway-cloudwatch-eu-central-1, so API Gateway cannot write this stage's logs in eu-central-1. " +
+            'Create it once for the account and region: ENVIRONMENT=dev npx cdktf deploy account-settings (README: "A new account").',
+        },
+      ]);
+      // The stage and its logging settings wait for the check.
+      expect(onlyResource(tf, 'aws_api_gateway_method_settings').depends_on).toEqual([expect.stringMatching(/^data\.aws_iam_roles\./)]);
+    }
+    // Offline plans reach no AWS, so they cannot look.
+    expect(parse(synthStack(environment('dev'), 'standard', { offlinePlan: true })).data?.aws_iam_roles).toBeUndefined();
   });
 
   it('sends every alarm to the SNS topic of the environment, with its thresholds and the function timeout', () => {
@@ -171,7 +206,7 @@ describe('GreetingStack', () => {
     const boundary = 'arn:aws:iam::123456789012:policy/platform-boundary';
     const env = environment('dev', { apiGatewayCloudWatchRole: 'create', iam: { permissionsBoundaryArn: boundary, rolePath: '/service/greeting/' } });
     const roles = TIERS.flatMap((tier) => Object.values(parse(synthStack(env, tier)).resource.aws_iam_role) as any[]);
-    expect(roles).toHaveLength(5);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role).toMatchObject({ permissions_boundary: boundary, path: '/service/greeting/' });
     const plain = Object.values(parse(synthStack(environment('dev'), 'standard')).resource.aws_iam_role) as any[];
     for (const role of plain) expect([role.permissions_boundary, role.path]).toEqual([undefined, undefined]);

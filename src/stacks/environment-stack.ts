@@ -1,0 +1,95 @@
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { EnvironmentConfig } from '../config/environment-config';
+import { repairCdktfHcl } from './cdktf-hcl-repair';
+
+/** The oldest Terraform the synthesized stacks run on: `use_lockfile` came with 1.10. */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+
+export interface EnvironmentStackProps {
+  /** The environment this stack is deployed to. */
+  readonly environment: EnvironmentConfig;
+  /**
+   * Path from the stack's working directory (`<outdir>/stacks/<stack>`) to the project root,
+   * where local state lives under `state/<environment>/`. Relative, so synthesized Terraform
+   * holds no machine path.
+   * @default '../../..' (the default `cdktf.out` output folder)
+   */
+  readonly projectRootFromStack?: string;
+  /**
+   * Configure the AWS provider to plan without AWS: dummy keys, no credential, account or
+   * metadata checks. Never for deploying.
+   * @default false
+   */
+  readonly offlinePlan?: boolean;
+}
+
+/**
+ * A stack of one environment: its state (`state/<env>/<stack>.tfstate`, or
+ * `<keyPrefix>/<stack>.tfstate` in S3), the Terraform version it needs, and an AWS provider
+ * that works in the environment's account only (as its deploy role, when it names one).
+ */
+export abstract class EnvironmentStack extends TerraformStack {
+  public readonly environment: EnvironmentConfig;
+  /** Whether the stack is synthesized for an offline plan (no AWS calls at all). */
+  public readonly offlinePlan: boolean;
+  private readonly terraformSettings: Record<string, unknown>;
+
+  /** `id` is the stack's name (`cdktf deploy <id>`) and its state's name. */
+  protected constructor(scope: Construct, id: string, props: EnvironmentStackProps, tags: Record<string, string> = {}) {
+    super(scope, id);
+    const env = props.environment;
+    this.environment = env;
+    this.offlinePlan = props.offlinePlan ?? false;
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
+    this.terraformSettings = { required_version: REQUIRED_TERRAFORM_VERSION };
+    // Shows in CloudTrail who deployed: `<namePrefix>-<environment>-<stack>`.
+    const sessionName = `${env.namePrefix}-${env.name}-${id}`;
+    const role = env.account.deployRoleArn;
+
+    if (env.state.type === 'local') {
+      new LocalBackend(this, {
+        path: path.posix.join(props.projectRootFromStack ?? '../../..', 'state', env.name, `${id}.tfstate`),
+      });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: env.state.bucket,
+        key: `${env.state.keyPrefix}/${id}.tfstate`,
+        region: env.state.region,
+        encrypt: true,
+      });
+      // S3-native locking, the account guard and the role (Terraform 1.6+ syntax): cdktf's
+      // S3Backend has no props for them.
+      backend.addOverride('use_lockfile', env.state.useLockfile);
+      backend.addOverride('allowed_account_ids', [env.account.id]);
+      if (role) backend.addOverride('assume_role', { role_arn: role, session_name: sessionName });
+    }
+
+    new AwsProvider(this, 'aws', {
+      region: env.region,
+      defaultTags: [{ tags: { ...env.tags, ...tags } }],
+      // Credentials of any other account are refused before anything is read or changed.
+      ...(this.offlinePlan
+        ? OFFLINE_PROVIDER_SETTINGS
+        : { allowedAccountIds: [env.account.id], ...(role ? { assumeRole: [{ roleArn: role, sessionName }] } : {}) }),
+    });
+  }
+
+  /** What `cdktf synth --hcl` writes, with cdktf's renderer defects repaired (cdktf-hcl-repair.ts). */
+  public toHclTerraform(): any {
+    const result = super.toHclTerraform();
+    return { ...result, hcl: repairCdktfHcl(result.hcl, this.terraformSettings) };
+  }
+}
+
+/** Lets `terraform plan` run with no AWS account: nothing here is ever sent to AWS. */
+const OFFLINE_PROVIDER_SETTINGS = {
+  accessKey: 'offline-plan',
+  secretKey: 'offline-plan',
+  skipCredentialsValidation: true,
+  skipRequestingAccountId: true,
+  skipMetadataApiCheck: 'true',
+  skipRegionValidation: true,
+} as const;
