@@ -7,7 +7,7 @@ import { loadEnvironment } from './config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
 import { GreetingStack } from './stacks/greeting-stack';
 import { forgetStaleBackend } from './backend/stale-backend';
-import { PROVIDER_LOCK_FILE, writeStackProviderLock } from './providers/provider-locks';
+import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackProviderLock } from './providers/provider-locks';
 
 export interface GreetingAppOptions {
   /** Name of the environment file under `environments/`. */
@@ -71,10 +71,13 @@ export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp 
   const lockFile = path.join(options.projectRoot, PROVIDER_LOCK_FILE);
   if (!fs.existsSync(lockFile)) throw new Error(`${lockFile} is missing: it holds the reviewed provider checksums every stack's terraform init verifies; restore it from git`);
   const lockText = fs.readFileSync(lockFile, 'utf8');
+  const stacks = [...(greetingApp.accountSettings ? [greetingApp.accountSettings] : []), ...greetingApp.stacks];
+  // Checked before anything is written.
+  const locks = stacks.map((stack) => ({ dir: greetingApp.stackDirs[stack.node.id], lock: stackProviderLock(stack.node.id, requiredProviders(stack), lockText) }));
   greetingApp.app.synth();
-  for (const stackDir of Object.values(greetingApp.stackDirs)) {
-    forgetStaleBackend(stackDir);
-    writeStackProviderLock(stackDir, lockText);
+  for (const { dir, lock } of locks) {
+    forgetStaleBackend(dir);
+    writeStackProviderLock(dir, lock);
   }
   return greetingApp;
 }

@@ -26,6 +26,10 @@ describe('the cdktf app (main.ts)', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stacks).toEqual(['account-settings', 'premium', 'standard']);
+    // Each stack's reviewed provider checksums, where terraform init reads them.
+    const lock = (stack: string) => fs.readFileSync(path.join(dir, 'cdktf.out', 'stacks', stack, '.terraform.lock.hcl'), 'utf8');
+    expect(lock('standard')).toMatch(/provider "registry\.terraform\.io\/hashicorp\/archive"[\s\S]*provider "registry\.terraform\.io\/hashicorp\/aws"/);
+    expect(lock('account-settings')).not.toContain('hashicorp/archive');
     expect(JSON.parse(result.stackJson('standard')).resource.aws_lambda_function['greeting-function_1D50C93D']).toMatchObject({
       function_name: 'hello-world-dev-standard',
       memory_size: 128,

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { TerraformProvider, TerraformStack } from 'cdktf';
 
 /** The reviewed provider checksums of every stack, at the project root. */
 export const PROVIDER_LOCK_FILE = 'providers.lock.hcl';
@@ -12,34 +13,47 @@ function registryAddress(source: string): string {
   return source;
 }
 
+/** The providers a stack uses, as its `required_providers` name them: source and version. */
+export function requiredProviders(stack: TerraformStack): { source: string; version: string }[] {
+  return stack.node
+    .findAll()
+    .filter(TerraformProvider.isTerraformProvider)
+    .map((provider) => ({
+      source: provider.terraformProviderSource ?? provider.terraformResourceType,
+      version: provider.terraformGeneratorMetadata?.providerVersion ?? provider.terraformGeneratorMetadata?.providerVersionConstraint ?? '',
+    }));
+}
+
 /**
- * Writes `.terraform.lock.hcl` into a synthesized stack's folder, where `terraform init` reads
- * it: the blocks of `lockText` for exactly the providers the stack requires, so init verifies
- * each download against reviewed checksums and never rewrites the file. Throws when a
- * provider or its pinned version has no block, naming both and the fix.
+ * The `.terraform.lock.hcl` of one stack: the blocks of `lockText` for exactly the providers
+ * it requires, so `terraform init` verifies each download against reviewed checksums and
+ * never rewrites the file. Throws when a provider or its pinned version has no block, naming
+ * both, the stack and the fix.
  */
-export function writeStackProviderLock(stackDir: string, lockText: string): void {
-  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  const required = Object.values<{ source: string; version: string }>(synthesized.terraform?.required_providers ?? {});
+export function stackProviderLock(stackName: string, required: readonly { source: string; version: string }[], lockText: string): string {
   const blocks = required
     .map(({ source, version }) => {
       const address = registryAddress(source);
       const block = new RegExp(`^provider "${address.replace(/[./]/g, '\\$&')}" \\{\\n[\\s\\S]*?\\n\\}$`, 'm').exec(lockText)?.[0];
       if (!block || !block.includes(`version     = "${version}"`)) {
         throw new Error(
-          `${PROVIDER_LOCK_FILE} has no checksums for ${address} ${version}, which stack ${path.basename(stackDir)} requires; ` +
+          `${PROVIDER_LOCK_FILE} has no checksums for ${address} ${version}, which stack ${stackName} requires; ` +
             `add its block as \`terraform providers lock\` writes it (README: "Provider versions and checksums")`,
         );
       }
       return { address, block };
     })
     .sort((a, b) => a.address.localeCompare(b.address));
-  const text = [
+  return [
     '# This file is maintained automatically by "terraform init".',
     '# Manual edits may be lost in future updates.',
     `# Written by synth from ${PROVIDER_LOCK_FILE}: edit that file, not this one.`,
     '',
     ...blocks.map(({ block }) => `${block}\n`),
   ].join('\n');
-  fs.writeFileSync(path.join(stackDir, '.terraform.lock.hcl'), text);
+}
+
+/** Puts a stack's lock file where `terraform init` reads it: beside its cdk.tf.json (or cdk.tf). */
+export function writeStackProviderLock(stackDir: string, lock: string): void {
+  fs.writeFileSync(path.join(stackDir, '.terraform.lock.hcl'), lock);
 }

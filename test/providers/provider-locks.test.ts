@@ -1,18 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { PROVIDER_LOCK_FILE, writeStackProviderLock } from '../../src/providers/provider-locks';
+import { Testing } from 'cdktf';
+import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackProviderLock } from '../../src/providers/provider-locks';
+import { parseEnvironment } from '../../src/config/load-environment';
+import { AccountSettingsStack } from '../../src/stacks/account-settings-stack';
+import { GreetingStack } from '../../src/stacks/greeting-stack';
+import { FIXTURE_HANDLER } from '../helpers';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { PROJECT_ROOT, makeTempDir, terraformSkipReason } from '../helpers';
 
 const LOCKS = fs.readFileSync(path.join(PROJECT_ROOT, PROVIDER_LOCK_FILE), 'utf8');
 
-/** A synthesized stack folder that requires `providers` (name → [source, version]). */
-function stackRequiring(providers: Record<string, [string, string]>, name = 'standard'): string {
-  const dir = path.join(makeTempDir('lock-'), name);
-  fs.mkdirSync(dir);
-  const required = Object.fromEntries(Object.entries(providers).map(([key, [source, version]]) => [key, { source, version }]));
-  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: { required_providers: required } }));
+const AWS = { source: 'aws', version: '5.100.0' };
+const ARCHIVE = { source: 'hashicorp/archive', version: '2.7.1' };
+
+/** A stack folder with the lock file for `required`. */
+function stackFolder(required: { source: string; version: string }[], lockText = LOCKS): string {
+  const dir = makeTempDir('lock-');
+  writeStackProviderLock(dir, stackProviderLock('account-settings', required, lockText));
   return dir;
 }
 
@@ -27,38 +33,42 @@ describe('provider lock files', () => {
     }
   });
 
-  it("writes into a stack's folder exactly the blocks of the providers it requires", () => {
-    const tier = stackRequiring({ aws: ['aws', '5.100.0'], archive: ['hashicorp/archive', '2.7.1'] });
-    writeStackProviderLock(tier, LOCKS);
-    expect(providerBlocks(fs.readFileSync(path.join(tier, '.terraform.lock.hcl'), 'utf8'))).toEqual([
+  it('reads the providers a stack requires from its constructs, as its required_providers name them', () => {
+    const environment = parseEnvironment('dev', { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'create' }, 'dev.json');
+    const tier = new GreetingStack(Testing.app(), 'standard', { environment, tier: 'standard', codeFile: FIXTURE_HANDLER });
+    const synthesized = JSON.parse(Testing.synth(tier)).terraform.required_providers;
+    const bySource = (list: { source: string }[]) => [...list].sort((a, b) => a.source.localeCompare(b.source));
+    expect(bySource(requiredProviders(tier))).toEqual(bySource(Object.values(synthesized)));
+    expect(bySource(requiredProviders(tier))).toEqual([AWS, ARCHIVE]);
+    expect(requiredProviders(new AccountSettingsStack(Testing.app(), 'account-settings', { environment }))).toEqual([AWS]);
+  });
+
+  it("gives a stack exactly the blocks of the providers it requires", () => {
+    expect(providerBlocks(stackProviderLock('standard', [AWS, ARCHIVE], LOCKS))).toEqual([
       'registry.terraform.io/hashicorp/archive 2.7.1',
       'registry.terraform.io/hashicorp/aws 5.100.0',
     ]);
-    const account = stackRequiring({ aws: ['aws', '5.100.0'] }, 'account-settings');
-    writeStackProviderLock(account, LOCKS);
-    expect(providerBlocks(fs.readFileSync(path.join(account, '.terraform.lock.hcl'), 'utf8'))).toEqual(['registry.terraform.io/hashicorp/aws 5.100.0']);
+    expect(providerBlocks(stackProviderLock('account-settings', [AWS], LOCKS))).toEqual(['registry.terraform.io/hashicorp/aws 5.100.0']);
   });
 
   it('fails naming the provider, its version, the stack and the fix when the lock file lacks it', () => {
-    const stack = stackRequiring({ aws: ['aws', '5.101.0'] });
-    expect(() => writeStackProviderLock(stack, LOCKS)).toThrow(
+    expect(() => stackProviderLock('standard', [{ source: 'aws', version: '5.101.0' }], LOCKS)).toThrow(
       'providers.lock.hcl has no checksums for registry.terraform.io/hashicorp/aws 5.101.0, which stack standard requires; add its block as `terraform providers lock` writes it',
     );
-    expect(fs.existsSync(path.join(stack, '.terraform.lock.hcl'))).toBe(false);
   });
 
   const skip = terraformSkipReason();
   (skip ? it.skip : it)(`lets terraform init install from the mirror against the reviewed checksums, and refuses a tampered one${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const env = { ...process.env, TF_CLI_CONFIG_FILE: writeMirrorCliConfig(findProviderMirror()!), CHECKPOINT_DISABLE: '1' };
     const init = (dir: string) => spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
-    const good = stackRequiring({ aws: ['aws', '5.100.0'] }, 'account-settings');
-    writeStackProviderLock(good, LOCKS);
+    const good = stackFolder([AWS]);
+    fs.writeFileSync(path.join(good, 'main.tf'), 'terraform {\n  required_providers {\n    aws = { source = "aws", version = "5.100.0" }\n  }\n}\n');
     const before = fs.readFileSync(path.join(good, '.terraform.lock.hcl'), 'utf8');
     expect(init(good).status).toBe(0);
     expect(fs.readFileSync(path.join(good, '.terraform.lock.hcl'), 'utf8')).toBe(before);
 
-    const tampered = stackRequiring({ aws: ['aws', '5.100.0'] }, 'account-settings');
-    writeStackProviderLock(tampered, LOCKS.replace(/h1:[A-Za-z0-9+/=]+/, 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='));
+    const tampered = stackFolder([AWS], LOCKS.replace(/h1:[A-Za-z0-9+/=]+/, 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='));
+    fs.copyFileSync(path.join(good, 'main.tf'), path.join(tampered, 'main.tf'));
     const refused = init(tampered);
     expect(refused.status).toBe(1);
     expect(refused.stderr.replace(/\s+/g, ' ')).toContain("doesn't match any of the checksums previously recorded in the dependency lock file");
