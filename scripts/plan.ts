@@ -1,81 +1,179 @@
 /**
- * `npm run plan -- [account-settings] [standard] [premium] [--offline]`
+ * `npm run plan -- [account-settings] [standard] [premium] [--offline] [--drift]`
  *
  * Synthesizes the environment chosen by ENVIRONMENT (default dev) once, then runs
- * `terraform init` and `terraform plan` for each stack (default: all the environment has) and writes under
- * plans/<environment>/: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md.
- * With no AWS credentials set (or with --offline) it plans with dummy keys and no account
- * checks, and the summary says so.
+ * `terraform init` and `terraform plan` for each stack (default: all the environment has),
+ * side by side, into a fresh folder, and only when every stack planned replaces
+ * plans/<environment>/ with it: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md.
+ * When a stack fails, plans/<environment>/ holds only a summary.md that says FAILED at the top
+ * and names every failing stack, so no earlier green plan is left to review; every terraform
+ * it started has ended before it exits. Exit codes follow `terraform plan -detailed-exitcode`:
+ * 0 no changes, 2 changes (or, with --drift, drift), 1 an error; 130 on Ctrl-C.
+ *
+ * Without AWS credentials (the AWS SDK's own default chain finds none) or with --offline, it
+ * plans with dummy keys and no account checks, and the summary says so. --drift plans
+ * refresh-only: what differs between AWS and the state, nothing of the configuration.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { TIERS } from '../src/config/environment-config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
-import { renderSummary } from './lib/plan-summary';
+import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { PlanError, StackPlan, planStack } from './lib/terraform-plan';
+import { interruptTerraform } from './lib/terraform-run';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** Whether the AWS SDK chain would find credentials: variables, a profile, or shared files. */
-export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): boolean {
-  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true;
-  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, '.aws', 'credentials'), env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config')];
-  return files.some((file) => fs.existsSync(file));
+/**
+ * Whether the AWS SDK's default credential chain finds credentials here: variables, SSO,
+ * profiles, web identity, container or instance roles. Nothing is sent to AWS but the
+ * chain's own lookups (the instance metadata service, where there is one).
+ */
+export async function awsCredentialsAvailable(): Promise<boolean> {
+  try {
+    const credentials = await fromNodeProviderChain({ timeout: 1000, maxRetries: 0 })();
+    return Boolean(credentials.accessKeyId);
+  } catch {
+    return false;
+  }
 }
 
 /** Stacks `npm run plan` knows; account-settings exists only where the environment creates it. */
 const STACKS = [ACCOUNT_SETTINGS_STACK, ...TIERS];
 
 /** `stacks` empty means every stack the environment has. */
-export function parsePlanArgs(args: string[]): { stacks: string[]; offline: boolean } {
-  const usage = `use ${STACKS.join(', ')} and/or --offline`;
+export function parsePlanArgs(args: string[]): { stacks: string[]; offline: boolean; drift: boolean } {
+  const usage = `use ${STACKS.join(', ')}, --offline and/or --drift`;
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { offline: { type: 'boolean' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: { offline: { type: 'boolean' }, drift: { type: 'boolean' } }, strict: true, allowPositionals: true });
   } catch (error) {
     throw new Error(`${(error as Error).message}; ${usage}`);
   }
   for (const stack of parsed.positionals) {
     if (!STACKS.includes(stack)) throw new Error(`${JSON.stringify(stack)} is not a stack or option; ${usage}`);
   }
-  return { stacks: parsed.positionals, offline: parsed.values.offline ?? false };
+  return { stacks: parsed.positionals, offline: parsed.values.offline ?? false, drift: parsed.values.drift ?? false };
 }
 
-async function main(): Promise<void> {
-  const { stacks: named, offline: forcedOffline } = parsePlanArgs(process.argv.slice(2));
-  const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
-  const offline = forcedOffline || !hasAwsCredentials();
-  const progress = (line: string) => process.stderr.write(`${line}\n`);
-  if (offline) progress('No AWS credentials set: planning offline with dummy keys and no account checks.');
+/** `terraform plan -detailed-exitcode`'s answer for a set of plans: 2 when any changes something. */
+export function planExitCode(plans: readonly StackPlan[]): 0 | 2 {
+  return plans.some(({ counts }) => counts.add + counts.change + counts.replace + counts.destroy > 0) ? 2 : 0;
+}
 
-  progress(`Synthesizing ${environmentName}`);
-  const { stackDirs } = synthesizeGreetingApp({
-    environmentName,
-    projectRoot: PROJECT_ROOT,
-    outdir: path.join(PROJECT_ROOT, 'cdktf.out'),
-    offlinePlan: offline,
-  });
-  const stacks = named.length ? named : Object.keys(stackDirs);
+export interface PlanEnvironmentOptions {
+  readonly projectRoot: string;
+  readonly environment: string;
+  /** Stack names; empty: every stack the environment has. */
+  readonly stacks: readonly string[];
+  readonly offline: boolean;
+  /** Refresh-only: what differs between AWS and the state. */
+  readonly drift?: boolean;
+  readonly progress?: (line: string) => void;
+  /** Runs on each synthesized stack folder before it is planned (the tests' local zip). */
+  readonly prepareStack?: (stackDir: string) => Promise<unknown>;
+}
+
+export interface PlanEnvironmentResult {
+  readonly planDir: string;
+  readonly plans: readonly StackPlan[];
+  /** Each failing stack and why; empty when every stack planned. */
+  readonly failures: readonly { stack: string; message: string }[];
+  readonly exitCode: 0 | 1 | 2;
+}
+
+/**
+ * Plans the stacks into a fresh folder beside plans/<environment>/ and moves it into place
+ * only when every stack planned; otherwise leaves plans/<environment>/summary.md saying FAILED.
+ * Waits for every stack, so all failures are named and no terraform is left running.
+ */
+export async function planEnvironment(options: PlanEnvironmentOptions): Promise<PlanEnvironmentResult> {
+  const progress = options.progress ?? (() => undefined);
+  const plansRoot = path.join(options.projectRoot, 'plans');
+  const planDir = path.join(plansRoot, options.environment);
+  fs.mkdirSync(plansRoot, { recursive: true });
+  const fresh = fs.mkdtempSync(path.join(plansRoot, `.${options.environment}-`));
+  const fail = (failures: { stack: string; message: string }[], plans: StackPlan[] = []) => {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    fs.rmSync(planDir, { recursive: true, force: true });
+    fs.mkdirSync(planDir, { recursive: true });
+    fs.writeFileSync(path.join(planDir, 'summary.md'), renderFailedSummary({ environment: options.environment, offline: options.offline, failures, plans }));
+    return { planDir, plans, failures, exitCode: 1 as const };
+  };
+
+  let stackDirs: Readonly<Record<string, string>>;
+  try {
+    progress(`Synthesizing ${options.environment}`);
+    stackDirs = synthesizeGreetingApp({
+      environmentName: options.environment,
+      projectRoot: options.projectRoot,
+      outdir: path.join(options.projectRoot, 'cdktf.out'),
+      offlinePlan: options.offline,
+    }).stackDirs;
+  } catch (error) {
+    return fail([{ stack: '(synth)', message: (error as Error).message }]);
+  }
+  const stacks = options.stacks.length ? options.stacks : Object.keys(stackDirs);
   const missing = stacks.filter((stack) => !stackDirs[stack]);
-  if (missing.length) throw new Error(`${environmentName} has no stack ${missing.join(', ')}; its stacks are ${Object.keys(stackDirs).join(', ')}`);
-  const planDir = path.join(PROJECT_ROOT, 'plans', environmentName);
-  // The stacks share nothing, so they plan side by side; the summary keeps the stacks' order.
-  const plans: StackPlan[] = await Promise.all(stacks.map((stack) => planStack(stack, stackDirs[stack], planDir, progress)));
+  if (missing.length) {
+    return fail(missing.map((stack) => ({ stack, message: `${options.environment} has no stack ${stack}; its stacks are ${Object.keys(stackDirs).join(', ')}` })));
+  }
 
-  const summaryFile = path.join(planDir, 'summary.md');
-  fs.writeFileSync(summaryFile, renderSummary({ environment: environmentName, offline, plans }));
-  progress(`Wrote ${path.relative(process.cwd(), summaryFile)}`);
+  // The stacks share nothing, so they plan side by side; every one is waited for.
+  const settled = await Promise.allSettled(
+    stacks.map(async (stack) => {
+      await options.prepareStack?.(stackDirs[stack]);
+      return planStack(stack, stackDirs[stack], fresh, progress, { refreshOnly: options.drift });
+    }),
+  );
+  const plans = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failures = settled.flatMap((result, i) =>
+    result.status === 'rejected' ? [{ stack: stacks[i], message: (result.reason as Error).message.replace(new RegExp(`^${stacks[i]}: `), '') }] : [],
+  );
+  if (failures.length) return fail(failures, plans);
+
+  fs.writeFileSync(path.join(fresh, 'summary.md'), renderSummary({ environment: options.environment, offline: options.offline, plans, drift: options.drift }));
+  fs.rmSync(planDir, { recursive: true, force: true });
+  fs.renameSync(fresh, planDir);
+  return { planDir, plans, failures, exitCode: planExitCode(plans) };
+}
+
+async function main(): Promise<number> {
+  const { stacks, offline: forcedOffline, drift } = parsePlanArgs(process.argv.slice(2));
+  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const offline = forcedOffline || !(await awsCredentialsAvailable());
+  if (offline && drift) throw new Error('--drift compares AWS with the state, so it needs AWS credentials; drop --offline or set credentials');
+  if (offline) progress('No AWS credentials found by the AWS SDK chain (or --offline): planning offline with dummy keys and no account checks.');
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      progress(`plan: ${signal}: stopping terraform`);
+      void interruptTerraform().then(() => process.exit(130));
+    });
+  }
+  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress });
+  const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
+  if (result.failures.length) {
+    for (const { stack, message } of result.failures) console.error(`plan failed for stack ${stack}: ${message}`);
+    console.error(`Wrote ${summary} (FAILED)`);
+  } else {
+    progress(`Wrote ${summary}`);
+  }
+  return result.exitCode;
 }
 
 if (require.main === module) {
-  main().catch((error: Error) => {
-    const prefix = error instanceof PlanError ? 'plan failed for stack ' : 'plan: ';
-    console.error(`${prefix}${error.message}`);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      const prefix = error instanceof PlanError ? 'plan failed for stack ' : 'plan: ';
+      console.error(`${prefix}${error.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -5,13 +5,34 @@ export interface SummaryInput {
   /** True when the AWS provider planned with dummy keys and no account checks. */
   readonly offline: boolean;
   readonly plans: readonly StackPlan[];
+  /** A refresh-only plan: the counts are what AWS holds differently from the state. */
+  readonly drift?: boolean;
+}
+
+export interface FailedSummaryInput extends SummaryInput {
+  /** Every stack that did not plan, and why. */
+  readonly failures: readonly { readonly stack: string; readonly message: string }[];
+}
+
+/** `summary.md` after a failed plan: FAILED first, every failing stack and its error, nothing to approve. */
+export function renderFailedSummary({ environment, failures, plans }: FailedSummaryInput): string {
+  const lines = [
+    `# FAILED: Terraform plan: ${environment}`,
+    '',
+    `> **FAILED:** ${failures.map((failure) => failure.stack).join(', ')} did not plan. There is no plan here to review or apply;`,
+    '> fix the errors below and plan again.',
+    '',
+  ];
+  for (const { stack, message } of failures) lines.push(`## ${stack}: failed`, '', '```', message.trim(), '```', '');
+  if (plans.length) lines.push(`The other stacks planned (${plans.map((plan) => plan.stack).join(', ')}), but are not kept: a plan is reviewed whole.`, '');
+  return `${lines.join('\n')}`;
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** `summary.md`: what a reviewer reads in the pull request before anything is applied. */
-export function renderSummary({ environment, offline, plans }: SummaryInput): string {
-  const lines: string[] = [`# Terraform plan: ${environment}`, ''];
+export function renderSummary({ environment, offline, plans, drift = false }: SummaryInput): string {
+  const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
   const risky = plans.filter((plan) => plan.counts.replace > 0 || plan.counts.destroy > 0);
   for (const plan of risky) {
     const doomed = plan.changes.filter((change) => change.action === 'replace' || change.action === 'destroy');

@@ -3,6 +3,15 @@ import * as path from 'path';
 import { GREETING_VARIABLE } from '../../lambda-src/settings';
 import { errorText, runTerraform as terraform } from './terraform-run';
 
+/** What to do when terraform cannot reach the registry for a provider. */
+export const AIR_GAPPED_HINT =
+  'Terraform could not fetch a provider from the registry. Without registry access, point terraform at a filesystem mirror: README, "Air-gapped use".';
+
+/** Whether terraform init failed because a provider could not be downloaded. */
+export function providerUnreachable(text: string): boolean {
+  return /Failed to query available provider packages|Failed to install provider|could not connect to registry\.terraform\.io|provider registry\.terraform\.io\/[\w-]+\/[\w-]+ was not found/i.test(text);
+}
+
 /** One resource change of a plan, with the attributes a reviewer looks at. */
 export interface ResourceChange {
   readonly address: string;
@@ -47,6 +56,7 @@ export async function planStack(
   stackDir: string,
   planDir: string,
   progress: (line: string) => void = () => undefined,
+  options: { readonly refreshOnly?: boolean } = {},
 ): Promise<StackPlan & { files: PlanFiles }> {
   fs.mkdirSync(planDir, { recursive: true });
   const files: PlanFiles = {
@@ -57,11 +67,15 @@ export async function planStack(
   progress(`${stack}: terraform init`);
   const init = await terraform(stackDir, ['init', '-input=false', '-no-color']);
   if (init.error) throw new PlanError(`${stack}: could not run terraform (${init.error.message}); install Terraform 1.10 or later`);
-  if (init.status !== 0) throw new PlanError(`${stack}: terraform init failed:\n${errorText(init.stderr || init.stdout)}`);
+  if (init.status !== 0) {
+    const text = errorText(init.stderr || init.stdout);
+    throw new PlanError(`${stack}: terraform init failed:\n${text}${providerUnreachable(text) ? `\n${AIR_GAPPED_HINT}` : ''}`);
+  }
   const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
 
   progress(`${stack}: terraform plan`);
-  const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', `-out=${files.tfplan}`]);
+  const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', ...(options.refreshOnly ? ['-refresh-only'] : []), `-out=${files.tfplan}`]);
+  if (plan.signal) throw new PlanError(`${stack}: terraform plan was interrupted (${plan.signal})`);
   if (plan.status !== 0) throw new PlanError(`${stack}: terraform plan failed:\n${errorText(plan.stderr || plan.stdout)}`);
   const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
   fs.writeFileSync(files.text, plan.stdout);
@@ -71,7 +85,7 @@ export async function planStack(
   if (json.status !== 0) throw new PlanError(`${stack}: terraform show failed:\n${errorText(json.stderr)}`);
   fs.writeFileSync(files.json, json.stdout);
 
-  const summary = summarizePlanJson(stack, JSON.parse(json.stdout), warnings, initWarnings);
+  const summary = summarizePlanJson(stack, JSON.parse(json.stdout), warnings, initWarnings, options.refreshOnly);
   const { add, change, replace, destroy } = summary.counts;
   progress(`${stack}: ${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy, ${warnings.length} plan warnings`);
   return { ...summary, files };
@@ -106,19 +120,52 @@ function actionOf(actions: string[]): ResourceChange['action'] {
   return 'no-op';
 }
 
+/**
+ * Attributes refresh fills in from other resources: a role lists the policies its own
+ * attachment and policy resources added (`managed_policy_arns`, `inline_policy`), which
+ * those resources report themselves if they drift.
+ */
+const VIEWS_OF_OTHER_RESOURCES: Record<string, readonly string[]> = { aws_iam_role: ['managed_policy_arns', 'inline_policy'] };
+
+/**
+ * Whether a refresh-only change is drift: not an attribute read back as "", [] or {} where
+ * the state held null, not a view of another resource.
+ */
+function isDrift(change: any): boolean {
+  const ignored = VIEWS_OF_OTHER_RESOURCES[change.type] ?? [];
+  const comparable = (values: any) => withoutEmpty(values && Object.fromEntries(Object.entries(values).filter(([key]) => !ignored.includes(key))));
+  return JSON.stringify(comparable(change.change.before)) !== JSON.stringify(comparable(change.change.after));
+}
+
+/** A value with null, "", empty lists and empty maps left out, at any depth: how they compare equal. */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length ? value.map(withoutEmpty) : undefined;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, inner]) => [key, withoutEmpty(inner)] as const).filter(([, inner]) => inner !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value === null || value === '' ? undefined : value;
+}
+
 const show = (value: unknown) => (value === undefined || value === null ? '(known after apply)' : String(value));
 
-/** Reads `terraform show -json` of a plan into counts, reviewed attributes and outputs. */
+/**
+ * Reads `terraform show -json` of a plan into counts, reviewed attributes and outputs. For a
+ * refresh-only plan (`drift`), what changed outside Terraform (`resource_drift`) is counted:
+ * a resource changed in AWS as `change`, one deleted in AWS as `destroy`.
+ */
 export function summarizePlanJson(
   stack: string,
   planJson: any,
   warnings: readonly string[] = [],
   initWarnings: readonly string[] = [],
+  drift = false,
 ): StackPlan {
   const counts = { add: 0, change: 0, replace: 0, destroy: 0 };
   const changes: ResourceChange[] = [];
-  for (const change of planJson.resource_changes ?? []) {
+  for (const change of (drift ? planJson.resource_drift : planJson.resource_changes) ?? []) {
     if (change.mode !== 'managed') continue;
+    if (drift && !isDrift(change)) continue;
     const action = actionOf(change.change.actions);
     if (action === 'no-op' || action === 'read') continue;
     counts[({ create: 'add', update: 'change', replace: 'replace', destroy: 'destroy' } as const)[action]]++;

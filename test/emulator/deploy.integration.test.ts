@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import {
@@ -23,7 +24,10 @@ import {
   planStackAgainstEmulator,
   replanEnvironment,
   synthesizeForEmulator,
+  writeEmulatorOverride,
 } from '../../scripts/emulator/emulated-deploy';
+import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archive';
+import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
 import { checkout, terraformSkipReason } from '../helpers';
@@ -111,6 +115,27 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     ]);
     expect(replans.every((replan) => replan.clean)).toBe(true);
   }, 120_000);
+
+  it('npm run plan --drift reports a change made in AWS behind Terraform, and exits 0 where there is none', async () => {
+    const lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, deployed.prod.region));
+    // Someone doubles prod premium's memory in the console.
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello-world-prod-premium', MemorySize: 1024 }));
+    const prepareStack = async (stackDir: string) => {
+      await replaceArchiveWithLocalZip(stackDir);
+      writeEmulatorOverride(stackDir, emulator.endpoint);
+    };
+    // Another checkout, as the scheduled job has: prod's state is in the emulator's S3.
+    const driftDir = checkout();
+    const plan = (stacks: string[]) => planEnvironment({ projectRoot: driftDir, environment: 'prod', stacks, offline: false, drift: true, prepareStack });
+    const drifted = await plan(['premium']);
+    expect(drifted.exitCode).toBe(2);
+    expect(drifted.plans[0].changes).toEqual([{ address: expect.stringMatching(/^aws_lambda_function\./), action: 'update', details: { memory: '512 MB → 1024 MB' } }]);
+    expect(fs.readFileSync(path.join(driftDir, 'plans', 'prod', 'summary.md'), 'utf8')).toMatch(/^# Drift: prod/);
+    const steady = await plan(['standard']);
+    expect([steady.exitCode, steady.plans[0].changes]).toEqual([0, []]);
+    // Put back as Terraform has it, for the tests below.
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello-world-prod-premium', MemorySize: 512 }));
+  }, 180_000);
 
   it('updates the function in place, publishes a version and moves the alias when the greeting changes; nothing of the API is replaced', async () => {
     editEnvironment(dirs.dev, 'dev', (config) => ({ ...config, greeting: 'Bonjour' }));

@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { hasAwsCredentials, parsePlanArgs } from '../../scripts/plan';
-import { renderSummary } from '../../scripts/lib/plan-summary';
+import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
+import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
 import { PlanError, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
+import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { makeTempDir } from '../helpers';
 
 const recorded = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'plans', name), 'utf8'));
@@ -94,23 +95,83 @@ describe('plan helpers', () => {
     expect(textWarnings(output)).toEqual(['Argument is deprecated', 'Incomplete lock file information for providers']);
   });
 
-  it('finds AWS credentials in variables, a profile or the shared files', () => {
+  /** Runs `check` with only `env`'s AWS settings (and no instance metadata service to ask). */
+  async function withAwsEnvironment(env: Record<string, string>, check: () => Promise<boolean>): Promise<boolean> {
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
     const home = makeTempDir('home-');
-    expect(hasAwsCredentials({}, home)).toBe(false);
-    expect(hasAwsCredentials({ AWS_ACCESS_KEY_ID: 'x' }, home)).toBe(true);
-    expect(hasAwsCredentials({ AWS_PROFILE: 'ci' }, home)).toBe(true);
-    fs.mkdirSync(path.join(home, '.aws'));
-    fs.writeFileSync(path.join(home, '.aws', 'credentials'), '[default]\n');
-    expect(hasAwsCredentials({}, home)).toBe(true);
+    Object.assign(process.env, { HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials') }, env);
+    try {
+      return await check();
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  it("decides online or offline with the AWS SDK's own credential chain, not by looking for files", async () => {
+    expect(await withAwsEnvironment({}, awsCredentialsAvailable)).toBe(false);
+    expect(await withAwsEnvironment({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }, awsCredentialsAvailable)).toBe(true);
+    // A config file that names no credentials is no credentials (looking for the file said yes).
+    const home = makeTempDir('aws-');
+    fs.writeFileSync(path.join(home, 'config'), '[default]\nregion = eu-central-1\n');
+    expect(await withAwsEnvironment({ AWS_CONFIG_FILE: path.join(home, 'config') }, awsCredentialsAvailable)).toBe(false);
+    // A profile whose credentials come from a process: found only by following the chain.
+    const processScript = path.join(home, 'creds.js');
+    fs.writeFileSync(processScript, 'console.log(JSON.stringify({ Version: 1, AccessKeyId: "AKIAPROCESS", SecretAccessKey: "s" }))');
+    // (another file: the SDK caches what it read of a file)
+    fs.writeFileSync(path.join(home, 'config-ci'), `[profile ci]\ncredential_process = ${process.execPath} ${processScript}\n`);
+    expect(await withAwsEnvironment({ AWS_CONFIG_FILE: path.join(home, 'config-ci'), AWS_PROFILE: 'ci' }, awsCredentialsAvailable)).toBe(true);
   });
 
-  it('takes stack names and --offline, all stacks by default', () => {
-    expect(parsePlanArgs([])).toEqual({ stacks: [], offline: false });
-    expect(parsePlanArgs(['premium', '--offline'])).toEqual({ stacks: ['premium'], offline: true });
+  it('takes stack names, --offline and --drift, all stacks by default', () => {
+    expect(parsePlanArgs([])).toEqual({ stacks: [], offline: false, drift: false });
+    expect(parsePlanArgs(['premium', '--offline'])).toEqual({ stacks: ['premium'], offline: true, drift: false });
+    expect(parsePlanArgs(['--drift'])).toEqual({ stacks: [], offline: false, drift: true });
   });
 
   it('fails on an unknown stack, naming it and the valid ones', () => {
-    expect(() => parsePlanArgs(['gold'])).toThrow('"gold" is not a stack or option; use account-settings, standard, premium and/or --offline');
+    expect(() => parsePlanArgs(['gold'])).toThrow('"gold" is not a stack or option; use account-settings, standard, premium, --offline and/or --drift');
+  });
+
+  it('exits as terraform plan -detailed-exitcode does: 0 for no changes, 2 for any', () => {
+    const plan = (add: number, destroy = 0) => ({ ...summarizePlanJson('standard', { resource_changes: [] }), counts: { add, change: 0, replace: 0, destroy } });
+    expect(planExitCode([plan(0), plan(0)])).toBe(0);
+    expect(planExitCode([plan(0), plan(3)])).toBe(2);
+    expect(planExitCode([plan(0, 1)])).toBe(2);
+  });
+
+  it('counts drift from a refresh-only plan: what AWS holds differently from the state', () => {
+    const planJson = {
+      resource_changes: [],
+      resource_drift: [
+        { address: 'aws_lambda_function.f', mode: 'managed', type: 'aws_lambda_function', change: { actions: ['update'], before: { memory_size: 128 }, after: { memory_size: 256 } } },
+        // Read back as empty collections where the state held null: not drift.
+        { address: 'aws_api_gateway_method.m', mode: 'managed', type: 'aws_api_gateway_method', change: { actions: ['update'], before: { request_models: null, authorization_scopes: null, authorizer_id: null }, after: { request_models: {}, authorization_scopes: [], authorizer_id: '' } } },
+        // A role listing what its own attachment resources attached: they report their own drift.
+        { address: 'aws_iam_role.r', mode: 'managed', type: 'aws_iam_role', change: { actions: ['update'], before: { managed_policy_arns: [], name: 'r' }, after: { managed_policy_arns: ['arn:aws:iam::aws:policy/P'], name: 'r' } } },
+      ],
+    };
+    const drift = summarizePlanJson('standard', planJson, [], [], true);
+    expect(drift.counts).toEqual({ add: 0, change: 1, replace: 0, destroy: 0 });
+    expect(drift.changes).toEqual([{ address: 'aws_lambda_function.f', action: 'update', details: { memory: '128 MB → 256 MB' } }]);
+    expect(summarizePlanJson('standard', planJson).counts.change).toBe(0);
+    expect(renderSummary({ environment: 'prod', offline: false, plans: [drift], drift: true })).toMatch(/^# Drift: prod \(AWS against the state, refresh-only\)/);
+  });
+
+  it('writes a failed summary that says FAILED first and names every failing stack', () => {
+    const summary = renderFailedSummary({
+      environment: 'dev',
+      offline: true,
+      plans: [],
+      failures: [
+        { stack: 'standard', message: 'terraform plan failed:\nError: boom' },
+        { stack: 'premium', message: 'terraform init failed' },
+      ],
+    });
+    expect(summary.split('\n')[0]).toBe('# FAILED: Terraform plan: dev');
+    expect(summary).toContain('> **FAILED:** standard, premium did not plan.');
+    expect(summary).toContain('## standard: failed\n\n```\nterraform plan failed:\nError: boom\n```');
+    expect(summary).not.toMatch(/\| stack \| add/);
   });
 
   const terraformFound = spawnSync('terraform', ['version']).status === 0;
@@ -130,4 +191,25 @@ describe('plan helpers', () => {
       else process.env.TF_CLI_CONFIG_FILE = saved;
     }
   });
+
+  const mirror = findProviderMirror();
+  (terraformFound && mirror && !mirrorHasProvider(mirror, 'archive') ? it : it.skip)(
+    "points at the README's air-gapped section when a provider cannot be fetched",
+    async () => {
+      const dir = makeTempDir('no-provider-');
+      fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: { required_providers: { archive: { source: 'hashicorp/archive', version: '2.7.1' } } } }));
+      const saved = process.env.TF_CLI_CONFIG_FILE;
+      // A mirror that lacks hashicorp/archive, and no registry: as on an air-gapped machine.
+      process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror!);
+      try {
+        await expect(planStack('standard', dir, path.join(dir, 'plans'))).rejects.toThrow(
+          /^standard: terraform init failed:[\s\S]*hashicorp\/archive[\s\S]*\nTerraform could not fetch a provider from the registry\. Without registry access, point terraform at a filesystem mirror: README, "Air-gapped use"\.$/,
+        );
+      } finally {
+        if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;
+        else process.env.TF_CLI_CONFIG_FILE = saved;
+      }
+    },
+    60_000,
+  );
 });

@@ -8,7 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { planWithLocalArchive } from '../../scripts/air-gapped/local-archive';
+import { planWithLocalArchive, replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archive';
+import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
 import { checkout, terraformSkipReason } from '../helpers';
@@ -100,6 +101,47 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     expect(fnAfter.source_code_hash).not.toBe(fnBefore.source_code_hash);
     expect({ ...fnAfter, source_code_hash: null }).toEqual({ ...fnBefore, source_code_hash: null });
   }, 120_000);
+
+  it('npm run plan: replaces plans/<env>/ only once every stack planned, and exits 2 for changes', async () => {
+    const dir = checkout();
+    const planDir = path.join(dir, 'plans', 'dev');
+    fs.mkdirSync(planDir, { recursive: true });
+    fs.writeFileSync(path.join(planDir, 'summary.md'), '# an older, green plan\n');
+    fs.writeFileSync(path.join(planDir, 'gone.tfplan'), 'old');
+    const result = await planEnvironment({ projectRoot: dir, environment: 'dev', stacks: [], offline: true, prepareStack: replaceArchiveWithLocalZip });
+    expect([result.exitCode, result.failures]).toEqual([2, []]);
+    expect(fs.readdirSync(planDir).filter((file) => file.endsWith('.tfplan')).sort()).toEqual(['account-settings.tfplan', 'premium.tfplan', 'standard.tfplan']);
+    expect(fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8')).toMatch(/^# Terraform plan: dev\n/);
+    // Nothing of the fresh folder is left beside it.
+    expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
+  }, 180_000);
+
+  it('npm run plan: leaves only a FAILED summary naming every failing stack when any fails, and no earlier plan', async () => {
+    const dir = checkout();
+    const planDir = path.join(dir, 'plans', 'dev');
+    fs.mkdirSync(planDir, { recursive: true });
+    fs.writeFileSync(path.join(planDir, 'summary.md'), '# Terraform plan: dev\n\nan older, green plan\n');
+    fs.writeFileSync(path.join(planDir, 'standard.tfplan'), 'old');
+    // Both tiers reference a variable that does not exist; account-settings plans.
+    const breakTiers = async (stackDir: string) => {
+      await replaceArchiveWithLocalZip(stackDir);
+      if (path.basename(stackDir) === 'account-settings') return;
+      const file = path.join(stackDir, 'cdk.tf.json');
+      const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
+      tf.output.broken = { value: '${var.missing}' };
+      fs.writeFileSync(file, JSON.stringify(tf));
+    };
+    const result = await planEnvironment({ projectRoot: dir, environment: 'dev', stacks: [], offline: true, prepareStack: breakTiers });
+    expect(result.exitCode).toBe(1);
+    expect(result.failures.map((failure) => failure.stack)).toEqual(['standard', 'premium']);
+    for (const failure of result.failures) expect(failure.message).toMatch(/terraform plan failed:[\s\S]*Reference to undeclared input variable/);
+    expect(fs.readdirSync(planDir)).toEqual(['summary.md']);
+    const summary = fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8');
+    expect(summary.split('\n')[0]).toBe('# FAILED: Terraform plan: dev');
+    expect(summary).toContain('> **FAILED:** standard, premium did not plan.');
+    expect(summary).toContain('The other stacks planned (account-settings), but are not kept');
+    expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
+  }, 180_000);
 
   it('plans every stack of staging and prod offline with no warnings (their S3 state made local in this copy)', async () => {
     const dir = checkout();
