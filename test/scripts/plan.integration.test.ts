@@ -33,6 +33,16 @@ function changedAddresses(beforeJson: any, afterJson: any): string[] {
   return Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
 }
 
+/** A checkout whose plans/dev/ holds an older, green plan: a summary and a saved plan. */
+function checkoutWithGreenPlan(): { dir: string; planDir: string } {
+  const dir = checkout();
+  const planDir = path.join(dir, 'plans', 'dev');
+  fs.mkdirSync(planDir, { recursive: true });
+  fs.writeFileSync(path.join(planDir, 'summary.md'), '# Terraform plan: dev\n\nan older, green plan\n');
+  fs.writeFileSync(path.join(planDir, 'standard.tfplan'), 'old');
+  return { dir, planDir };
+}
+
 function lambdaOf(planJson: any): any {
   return planJson.planned_values.root_module.resources.find((r: any) => r.type === 'aws_lambda_function').values;
 }
@@ -103,25 +113,20 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
   }, 120_000);
 
   it('npm run plan: replaces plans/<env>/ only once every stack planned, and exits 2 for changes', async () => {
-    const dir = checkout();
-    const planDir = path.join(dir, 'plans', 'dev');
-    fs.mkdirSync(planDir, { recursive: true });
-    fs.writeFileSync(path.join(planDir, 'summary.md'), '# an older, green plan\n');
-    fs.writeFileSync(path.join(planDir, 'gone.tfplan'), 'old');
+    const { dir, planDir } = checkoutWithGreenPlan();
     const result = await planEnvironment({ projectRoot: dir, environment: 'dev', stacks: [], offline: true, prepareStack: replaceArchiveWithLocalZip });
     expect([result.exitCode, result.failures]).toEqual([2, []]);
     expect(fs.readdirSync(planDir).filter((file) => file.endsWith('.tfplan')).sort()).toEqual(['account-settings.tfplan', 'premium.tfplan', 'standard.tfplan']);
-    expect(fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8')).toMatch(/^# Terraform plan: dev\n/);
+    const summary = fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^# Terraform plan: dev\n/);
+    expect(summary).not.toContain('an older, green plan');
+    expect(fs.readFileSync(path.join(planDir, 'standard.tfplan'), 'latin1')).not.toBe('old');
     // Nothing of the fresh folder is left beside it.
     expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
   }, 180_000);
 
   it('npm run plan: leaves only a FAILED summary naming every failing stack when any fails, and no earlier plan', async () => {
-    const dir = checkout();
-    const planDir = path.join(dir, 'plans', 'dev');
-    fs.mkdirSync(planDir, { recursive: true });
-    fs.writeFileSync(path.join(planDir, 'summary.md'), '# Terraform plan: dev\n\nan older, green plan\n');
-    fs.writeFileSync(path.join(planDir, 'standard.tfplan'), 'old');
+    const { dir, planDir } = checkoutWithGreenPlan();
     // Both tiers reference a variable that does not exist; account-settings plans.
     const breakTiers = async (stackDir: string) => {
       await replaceArchiveWithLocalZip(stackDir);
