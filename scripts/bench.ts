@@ -1,18 +1,18 @@
 /**
  * `npm run bench [-- synth|handler ...] [-- --runs N]`: prints figures, judges nothing in CI.
  *
- * - synth: `cdktf synth` of this app (both stacks) against `cdktf synth` of an app with two
+ * - synth: `cdktf synth` of this app (all of dev's stacks) against `cdktf synth` of an app with two
  *   empty stacks run the same way, in turns; the median of the pairwise wall-time ratios and
  *   the peak memory of the largest process.
  * - handler: the bundle's cold load time, per-invocation p50/p99 over 100,000 in-process
  *   calls, and the size of the function's zip.
- * - plan: `npm run plan` of both stacks against one `terraform plan` of an empty
+ * - plan: `npm run plan` of every stack against one `terraform plan` of an empty
  *   configuration with the same provider. Where the archive provider cannot be installed
  *   (an air-gapped mirror without it), the same plan with archive_file replaced by a
  *   locally built zip stands in, and the output says so.
  * - serve: the local stage's throughput and p99 latency at 50 concurrent connections
  *   (loopback, throttling off), beside a bare node:http server answering "Hello David".
- * - deploy: per environment (dev, prod), the emulated deploy cycle (apply both stacks in
+ * - deploy: per environment (dev, prod), the emulated deploy cycle (apply every stack in
  *   order, re-plan them, destroy them) against the local AWS emulator, beside one
  *   `terraform apply` of an empty configuration against the same emulator (the floor of any
  *   apply: terraform and the AWS provider starting). Needs python3 with moto.
@@ -96,7 +96,7 @@ function benchSynth(runs: number): void {
   const peaks = ours.map((run) => run.peakMb).filter((mb): mb is number => mb !== undefined);
   const peak = peaks.length ? Math.max(...peaks) : undefined;
   console.log(`synth (${runs} runs each, in turns${failed ? `, ${failed} runs FAILED` : ''})`);
-  console.log(`  cdktf synth, both stacks      median ${median(ours.map((r) => r.wallSeconds)).toFixed(2)} s`);
+  console.log(`  cdktf synth, dev's stacks     median ${median(ours.map((r) => r.wallSeconds)).toFixed(2)} s`);
   console.log(`  cdktf synth, two empty stacks median ${median(baseline.map((r) => r.wallSeconds)).toFixed(2)} s`);
   console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x   target <= 1.30x: ${verdict(ratio <= 1.3)}`);
   console.log(
@@ -173,7 +173,7 @@ async function benchPlan(runs: number): Promise<void> {
   }
   const baseline = () => measure('terraform plan -input=false -no-color -lock=false', empty, env);
   const real = measure('npm run --silent plan', PROJECT_ROOT, env);
-  let label = 'npm run plan, both stacks';
+  let label = 'npm run plan, every stack';
   let ours: () => Promise<number>;
   if (real.status === 0) {
     ours = async () => measure('npm run --silent plan', PROJECT_ROOT, env).wallSeconds;
