@@ -23,7 +23,7 @@ import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-en
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
-import { PlanError, StackPlan, planStack } from './lib/terraform-plan';
+import { StackPlan, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -171,8 +171,8 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (error: Error) => {
-      const prefix = error instanceof PlanError ? 'plan failed for stack ' : 'plan: ';
-      console.error(`${prefix}${error.message}`);
+      // Stack failures are reported above; what reaches here is a bad argument or option.
+      console.error(`plan: ${error.message}`);
       process.exit(1);
     },
   );

@@ -93,8 +93,8 @@ export class ServiceAlarms extends Construct {
         alarmActions: actions,
         okActions: actions,
       });
-    const count = (alarmId: string, what: string, namespace: string, metricName: string, dimensions: Record<string, string>, threshold: number, check = alarmThresholdProblem) => {
-      assertValid('ServiceAlarms', alarmId, threshold, check);
+    const count = (alarmId: string, what: string, namespace: string, metricName: string, dimensions: Record<string, string>, threshold: number) => {
+      assertValid('ServiceAlarms', alarmId, threshold, alarmThresholdProblem);
       return alarm(alarmId, `${what}: ${Token.asString(threshold)} or more in 5 minutes`, { namespace, metricName, dimensions, statistic: 'Sum', threshold });
     };
 

@@ -24,7 +24,7 @@ export class AccountSettingsStack extends EnvironmentStack {
     const env = props.environment;
     this.apiGatewayAccount = new ApiGatewayAccount(this, 'api-gateway-account', {
       roleName: apiGatewayCloudWatchRoleName(env.region),
-      roleSettings: { permissionsBoundaryArn: env.iam.permissionsBoundaryArn, path: env.iam.rolePath },
+      roleSettings: this.roleSettings,
     });
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig } from '../config/environment-config';
+import { RoleSettings } from '../constructs/service-role';
 import { repairCdktfHcl } from './cdktf-hcl-repair';
 
 /** The oldest Terraform the synthesized stacks run on: `use_lockfile` came with 1.10. */
@@ -35,7 +36,8 @@ export abstract class EnvironmentStack extends TerraformStack {
   public readonly environment: EnvironmentConfig;
   /** Whether the stack is synthesized for an offline plan (no AWS calls at all). */
   public readonly offlinePlan: boolean;
-  private readonly terraformSettings: Record<string, unknown>;
+  /** The environment's permissions boundary and path, for every role the stack creates. */
+  protected readonly roleSettings: RoleSettings;
 
   /** `id` is the stack's name (`cdktf deploy <id>`) and its state's name. */
   protected constructor(scope: Construct, id: string, props: EnvironmentStackProps, tags: Record<string, string> = {}) {
@@ -43,8 +45,8 @@ export abstract class EnvironmentStack extends TerraformStack {
     const env = props.environment;
     this.environment = env;
     this.offlinePlan = props.offlinePlan ?? false;
+    this.roleSettings = { permissionsBoundaryArn: env.iam.permissionsBoundaryArn, path: env.iam.rolePath };
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
-    this.terraformSettings = { required_version: REQUIRED_TERRAFORM_VERSION };
     // Shows in CloudTrail who deployed: `<namePrefix>-<environment>-<stack>`.
     const sessionName = `${env.namePrefix}-${env.name}-${id}`;
     const role = env.account.deployRoleArn;
@@ -80,7 +82,7 @@ export abstract class EnvironmentStack extends TerraformStack {
   /** What `cdktf synth --hcl` writes, with cdktf's renderer defects repaired (cdktf-hcl-repair.ts). */
   public toHclTerraform(): any {
     const result = super.toHclTerraform();
-    return { ...result, hcl: repairCdktfHcl(result.hcl, this.terraformSettings) };
+    return { ...result, hcl: repairCdktfHcl(result.hcl, { required_version: REQUIRED_TERRAFORM_VERSION }) };
   }
 }
 

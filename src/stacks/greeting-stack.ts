@@ -31,7 +31,6 @@ export class GreetingStack extends EnvironmentStack {
     new ArchiveProvider(this, 'archive');
 
     const tierConfig = env.tiers[tier];
-    const roleSettings = { permissionsBoundaryArn: env.iam.permissionsBoundaryArn, path: env.iam.rolePath };
 
     // Stages log only once the account has API Gateway's CloudWatch role (account-settings):
     // without it, fail the plan here rather than the apply. Offline plans cannot look.
@@ -55,7 +54,7 @@ export class GreetingStack extends EnvironmentStack {
       });
     }
 
-    const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging`, roleSettings });
+    const role = new LoggingRole(this, 'logging-role', { roleName: `${baseName}-logging`, roleSettings: this.roleSettings });
     this.greetingFunction = new GreetingFunction(this, 'greeting-function', {
       functionName: baseName,
       executionRole: role,
@@ -78,7 +77,7 @@ export class GreetingStack extends EnvironmentStack {
       logRetentionDays: env.logRetentionDays,
       logsKmsKeyArn: env.logsKmsKeyArn,
       retainLogsOnDestroy: env.retainLogsOnDestroy,
-      invokeRoleSettings: roleSettings,
+      invokeRoleSettings: this.roleSettings,
       apiKeyRequired: tierConfig.apiKeyRequired,
       cloudWatchRoleSetting: cloudWatchRole,
     });
