@@ -3,15 +3,12 @@
  * synthesizes its two QoS tiers as the stacks `standard` and `premium`, and the account's
  * once-per-region settings as `account-settings` where the environment creates them.
  */
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from './src/config/load-environment';
+import { synthSettingsFrom } from './src/config/synth-settings';
 import { synthesizeGreetingApp } from './src/greeting-app';
 
 try {
-  synthesizeGreetingApp({
-    environmentName: process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT,
-    projectRoot: __dirname,
-    offlinePlan: process.env.OFFLINE_PLAN === '1',
-  });
+  // ENVIRONMENT, OFFLINE_PLAN, FUNCTION_PACKAGING and a local AWS_ENDPOINT_URL: src/config/synth-settings.ts.
+  synthesizeGreetingApp({ ...synthSettingsFrom(process.env), projectRoot: __dirname });
 } catch (error) {
   console.error(`Error: ${(error as Error).message}`);
   process.exit(1);

@@ -16,6 +16,9 @@
  *   order, re-plan them, destroy them) against the local AWS emulator, beside one
  *   `terraform apply` of an empty configuration against the same emulator (the floor of any
  *   apply: terraform and the AWS provider starting). Needs python3 with moto.
+ * - emulator: dev's standard tier applied to the local AWS, then sequential requests through
+ *   its API to the warm function, p50/p99, beside the same request to the local stage
+ *   (`npm start`); and an invoke's cold start (unzip + node start), reported on its own.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,6 +33,9 @@ import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emul
 import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
 import { planWithLocalArchive } from './air-gapped/local-archive';
 import { copyProject } from './lib/project-copy';
+import { runTerraform } from './lib/terraform-run';
+import { emulatorClientConfig } from './emulator/emulator-settings';
+import { InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { findProviderMirror, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -308,12 +314,70 @@ async function benchServe(runs: number): Promise<void> {
   }
 }
 
+/** p50 and p99 of `count` requests made one after another, in ms. */
+async function sequentialLatency(url: string, count: number): Promise<{ p50: number; p99: number; failed: number }> {
+  const samples: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const reply = await fetch(url);
+    await reply.text();
+    samples.push(performance.now() - started);
+    if (reply.status !== 200) failed++;
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(count * 0.5)], p99: samples[Math.min(count - 1, Math.floor(count * 0.99))], failed };
+}
+
+async function benchEmulator(requests: number): Promise<void> {
+  const missing = emulatorUnavailableReason() ?? (findProviderMirror() ? undefined : 'no provider mirror');
+  if (missing) return void console.log(`emulator: skipped (${missing})`);
+  const { localArchive } = useProviderMirror();
+  const workDir = copyProject(PROJECT_ROOT, 'bench-emulator-');
+  const emulator = await startAwsEmulator();
+  const handlerFile = buildHandlerBundle(PROJECT_ROOT).file;
+  const stage = await startServer(
+    `const api = require('./scripts/local-stage/local-api').createLocalApi({ stage: 'test', handlerFile: ${JSON.stringify(handlerFile)} });` +
+      `api.listen(0, '127.0.0.1', () => console.log(api.address().port));`,
+  );
+  try {
+    const env = await synthesizeForEmulator(workDir, 'dev', emulator.endpoint, { localArchive });
+    await deployEnvironment({ ...env, stacks: env.stacks.filter((stack) => stack.name !== 'premium') });
+    const standard = env.stacks.find((stack) => stack.name === 'standard')!;
+    const invokeUrl = (await runTerraform(standard.dir, ['output', '-raw', 'invoke_url'])).stdout;
+    const apiId = /^https:\/\/(\w+)\.execute-api\./.exec(invokeUrl)?.[1];
+    const emulated = `${emulator.endpoint}/restapis/${apiId}/test/_user_request_/hello?name=David`;
+    await sequentialLatency(emulated, 50); // warm-up: the function's environment, the JIT
+    await sequentialLatency(`http://127.0.0.1:${stage.port}/test/hello?name=David`, 50);
+    const ours = await sequentialLatency(emulated, requests);
+    const local = await sequentialLatency(`http://127.0.0.1:${stage.port}/test/hello?name=David`, requests);
+    // A cold start each: a configuration change makes $LATEST a new environment.
+    const lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, env.region));
+    const cold: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello-world-dev-standard', Description: `bench ${i}` }));
+      const started = performance.now();
+      await lambda.send(new InvokeCommand({ FunctionName: 'hello-world-dev-standard', Payload: Buffer.from('{"name":"David"}') }));
+      cold.push(performance.now() - started);
+    }
+    console.log(`emulator (${requests} sequential requests each, keep-alive, after 50 to warm up${ours.failed ? `, ${ours.failed} FAILED` : ''})`);
+    console.log(`  through the emulated API       p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms`);
+    console.log(`  local stage (npm start)        p50 ${local.p50.toFixed(2)} ms, p99 ${local.p99.toFixed(2)} ms`);
+    console.log(`  ratio (p50)                    ${(ours.p50 / local.p50).toFixed(1)}x`);
+    console.log(`  cold invoke (unzip + node)     median ${median(cold).toFixed(0)} ms over 10, max ${Math.max(...cold).toFixed(0)} ms`);
+  } finally {
+    stage.stop();
+    await emulator.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' } }, strict: true, allowPositionals: true });
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy ...] [--runs N]`);
+    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy|emulator ...] [--runs N]`);
     process.exit(2);
   }
   const runsGiven = parsed.values.runs !== undefined;
@@ -323,7 +387,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = parsed.positionals;
-  const known = ['synth', 'handler', 'plan', 'serve', 'deploy'];
+  const known = ['synth', 'handler', 'plan', 'serve', 'deploy', 'emulator'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -336,6 +400,7 @@ async function main(): Promise<void> {
   if (chosen.includes('serve')) await benchServe(runsGiven ? runs : 3);
   // A cycle takes about a minute: three by default, unless --runs says otherwise.
   if (chosen.includes('deploy')) await benchDeploy(runsGiven ? runs : 3);
+  if (chosen.includes('emulator')) await benchEmulator(500);
 }
 
 if (require.main === module) void main();

@@ -19,7 +19,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { TIERS } from '../src/config/environment-config';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
+import { FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
@@ -74,6 +74,11 @@ export interface PlanEnvironmentOptions {
   /** Refresh-only: what differs between AWS and the state. */
   readonly drift?: boolean;
   readonly progress?: (line: string) => void;
+  /**
+   * How the function's zip is made (FUNCTION_PACKAGING).
+   * @default 'archive-provider'
+   */
+  readonly packaging?: FunctionPackaging;
   /** Runs on each synthesized stack folder before it is planned (the tests' local zip). */
   readonly prepareStack?: (stackDir: string) => Promise<unknown>;
 }
@@ -113,6 +118,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
       projectRoot: options.projectRoot,
       outdir: path.join(options.projectRoot, 'cdktf.out'),
       offlinePlan: options.offline,
+      packaging: options.packaging,
     }).stackDirs;
   } catch (error) {
     return fail([{ stack: '(synth)', message: (error as Error).message }]);
@@ -144,7 +150,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
 
 async function main(): Promise<number> {
   const { stacks, offline: forcedOffline, drift } = parsePlanArgs(process.argv.slice(2));
-  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const { environmentName: environment, packaging } = synthSettingsFrom(process.env);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const offline = forcedOffline || !(await awsCredentialsAvailable());
   if (offline && drift) throw new Error('--drift compares AWS with the state, so it needs AWS credentials; drop --offline or set credentials');
@@ -156,7 +162,7 @@ async function main(): Promise<number> {
       void interruptTerraform().then(() => process.exit(130));
     });
   }
-  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress });
+  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {
     for (const { stack, message } of result.failures) console.error(`plan failed for stack ${stack}: ${message}`);

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
+import { zipSingleFile } from './bundling/function-zip';
+import { FunctionPackaging, SynthSettings } from './config/synth-settings';
 import { EnvironmentConfig, TIERS } from './config/environment-config';
 import { loadEnvironment } from './config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
@@ -24,6 +26,16 @@ export interface GreetingAppOptions {
    * @default false
    */
   readonly offlinePlan?: boolean;
+  /**
+   * How the function's zip is made (see {@link SynthSettings.packaging}).
+   * @default 'archive-provider'
+   */
+  readonly packaging?: FunctionPackaging;
+  /**
+   * The local AWS the stacks are deployed to (see {@link SynthSettings.localAwsEndpoint}).
+   * @default AWS
+   */
+  readonly localAwsEndpoint?: string;
 }
 
 export interface GreetingApp {
@@ -45,6 +57,9 @@ export interface GreetingApp {
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'));
   const codeFile = buildHandlerBundle(options.projectRoot).file;
+  const packaging = options.packaging ?? 'archive-provider';
+  // Beside the bundle, rebuilt with it: the same bytes for the same code.
+  const prebuiltZip = packaging === 'synth-zip' ? zipSingleFile(codeFile, path.join(path.dirname(codeFile), 'function.zip')) : undefined;
   const app = new App({ outdir: options.outdir });
   const stackDirs: Record<string, string> = {};
   const stackProps = (name: string) => {
@@ -57,7 +72,9 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const accountSettings =
     environment.apiGatewayCloudWatchRole === 'create' ? new AccountSettingsStack(app, ACCOUNT_SETTINGS_STACK, stackProps(ACCOUNT_SETTINGS_STACK)) : undefined;
   // Each tier's stack is named after it: `cdktf deploy standard premium`.
-  const stacks = TIERS.map((tier) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile }));
+  const stacks = TIERS.map(
+    (tier) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
+  );
   return { app, environment, stacks, accountSettings, stackDirs };
 }
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 export { ApiGatewayAccount, PUSH_TO_CLOUDWATCH_POLICY_ARN } from './constructs/api-gateway-account';
 export type { ApiGatewayAccountProps } from './constructs/api-gateway-account';
 export { GreetingFunction, SUPPORTED_RUNTIMES } from './constructs/greeting-function';
-export type { GreetingFunctionProps, NodeRuntime } from './constructs/greeting-function';
+export type { GreetingFunctionProps, NodeRuntime, PrebuiltZip } from './constructs/greeting-function';
 export { BASIC_EXECUTION_POLICY_ARN, LoggingRole, XRAY_WRITE_POLICY_ARN } from './constructs/logging-role';
 export type { LoggingRoleProps } from './constructs/logging-role';
 export { ACCESS_LOG_FORMAT, ProxyApi } from './constructs/proxy-api';

@@ -6,15 +6,9 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListAliasesCommand, ListFunctionsCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 
-/** The moto version the patches in moto_server.py were written against. */
-export const EMULATOR_MOTO_VERSION = '5.2.1';
-const SERVER = path.join(__dirname, 'moto_server.py');
+import { EMULATOR_MOTO_VERSION, emulatorClientConfig } from './emulator-settings';
 
-/** The services the stacks (and their S3 state) use; all are served on the emulator's one port. */
-export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'iam', 'lambda', 'logs', 's3', 'sns', 'sts'] as const;
-
-/** Keys moto accepts; they reach nothing but the emulator. */
-export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' } as const;
+export { EMULATED_SERVICES, EMULATOR_CREDENTIALS, EMULATOR_MOTO_VERSION, emulatorClientConfig } from './emulator-settings';
 
 /** Why the emulator cannot run on this machine, or undefined when it can. */
 export function emulatorUnavailableReason(): string | undefined {
@@ -32,27 +26,33 @@ export interface AwsEmulator {
   /** `http://127.0.0.1:<port>`: every emulated service answers there. */
   readonly endpoint: string;
   readonly pid: number;
-  /** Stops the server by its pid and waits for it to exit. */
+  /** Stops the emulator and everything it started (its process group), and waits for it to exit. */
   stop(): Promise<void>;
 }
 
+const SERVER = path.join(__dirname, 'server.ts');
+
 /**
- * Starts moto (patched where it differs from AWS, see moto_server.py) on 127.0.0.1 and a port
- * the kernel picks. The server also exits by itself when this process goes, however it ends:
- * it watches the stdin pipe this process holds.
+ * Starts the local AWS (server.ts: moto behind a front that runs functions and stages) on
+ * 127.0.0.1 and a port the kernel picks, or `port`, in a process group of its own, so
+ * stopping it stops moto and every function environment with it. It also exits by itself
+ * when this process goes, however it ends: it watches the stdin pipe this process holds.
  */
-export function startAwsEmulator(timeoutMs = 30_000): Promise<AwsEmulator> {
-  const child: ChildProcess = spawn('python3', [SERVER], {
-    // AWS managed policies (AWSLambdaBasicExecutionRole, ...) exist only when moto loads them.
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+export function startAwsEmulator(timeoutMs = 30_000, port = 0): Promise<AwsEmulator> {
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'esbuild-register', SERVER, '--port', String(port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+    killGroup(child, 'SIGTERM');
     await exited;
+    // Whatever of the group is still there (a function environment mid-start).
+    killGroup(child, 'SIGKILL');
+    clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
@@ -66,18 +66,22 @@ export function startAwsEmulator(timeoutMs = 30_000): Promise<AwsEmulator> {
     let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const port = /^listening on (\d+)$/m.exec(stdout)?.[1];
-      if (!port) return;
+      const listening = /^listening on (\d+)$/m.exec(stdout)?.[1];
+      if (!listening) return;
       clearTimeout(timer);
       child.off('exit', exitedEarly);
-      resolve({ endpoint: `http://127.0.0.1:${port}`, pid: child.pid!, stop });
+      resolve({ endpoint: `http://127.0.0.1:${listening}`, pid: child.pid!, stop });
     });
   });
 }
 
-/** Settings for an AWS SDK client that talks to the emulator. */
-export function emulatorClientConfig(endpoint: string, region: string) {
-  return { endpoint, region, credentials: EMULATOR_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 };
+/** Signals every process of the child's group; a group already gone is fine. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // ESRCH: nothing left
+  }
 }
 
 /**

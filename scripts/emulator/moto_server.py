@@ -1,13 +1,16 @@
 """
-A local AWS for the deploy tests and `npm run deploy:local`: moto's server on 127.0.0.1 and a
-free port (printed as `listening on <port>`), stopped by SIGTERM/SIGINT or when its parent
-closes stdin, so it never outlives the process that started it.
+The AWS APIs of the local AWS (scripts/emulator/server.ts runs it behind its front): moto's
+server on 127.0.0.1 and a free port (`--port N` for a given one), printed as
+`listening on <port>`, stopped by SIGTERM/SIGINT or when its parent closes stdin, so it never
+outlives the process that started it.
 
 moto is patched where it answers differently from AWS for a setting these stacks use. Each
 patch says which AWS behaviour it restores, and all are written against one moto version: a
 different version refuses to start rather than test against answers nobody has checked.
 The README lists the same differences ("What the emulator proves").
 """
+import base64
+import json
 import os
 import signal
 import sys
@@ -25,8 +28,11 @@ if moto.__version__ != PATCHED_MOTO_VERSION:
 
 from moto.awslambda import models as lambda_models  # noqa: E402
 from moto.awslambda.exceptions import InvalidParameterValueException  # noqa: E402
+from moto.apigateway.models import apigateway_backends  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
 
 
 # --- Lambda LoggingConfig -------------------------------------------------------------------
@@ -79,6 +85,109 @@ lambda_models.LambdaFunction.get_configuration = _get_configuration
 lambda_models.LambdaFunction.update_configuration = _update_configuration
 
 
+# --- API Gateway UpdateMethod ---------------------------------------------------------------
+# moto 5.2.1 has no UpdateMethod (PATCH .../methods/<verb>): it answers NotImplementedError, and
+# the AWS provider retries it without end, so changing a method (apiKeyRequired, say) hangs
+# the apply. AWS applies each `replace` patch operation to the method and answers the method.
+# https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateMethod.html
+from moto.apigateway.responses import APIGatewayResponse  # noqa: E402
+
+_METHOD_FIELDS = {
+    "/apiKeyRequired": ("api_key_required", lambda value: str(value).lower() == "true"),
+    "/authorizationType": ("authorization_type", str),
+    "/authorizerId": ("authorizer_id", str),
+    "/operationName": ("operation_name", str),
+    "/requestValidatorId": ("request_validator_id", str),
+}
+
+
+def _update_method(self):
+    _, _, api_id, _, resource_id, _, verb = self.path.split("/")[:7]
+    method = self.backend.get_method(api_id, resource_id, verb)
+    for operation in self._get_param("patchOperations") or []:
+        field = _METHOD_FIELDS.get(operation.get("path"))
+        if operation.get("op") != "replace" or field is None:
+            return 400, {}, json.dumps({"message": f"Invalid patch path {operation.get('path')} for UpdateMethod in the emulator"})
+        setattr(method, field[0], field[1](operation.get("value")))
+    return 200, {}, json.dumps(method.to_json())
+
+
+APIGatewayResponse.update_method = _update_method
+
+
+# --- What the front asks of moto's records ------------------------------------------------
+# Not AWS APIs, and only on this private port (the front never forwards /_emulator/): moto
+# 5.2.1 runs function code only in Docker and has no route for a stage's requests, so the
+# front (server.ts) runs both, and reads here what moto keeps and its APIs do not hand out:
+# a function version's zip, and a REST API's resources with their methods, integrations and
+# the API keys valid on a stage. Resolving names, versions and aliases stays moto's.
+def _json(status, body):
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _lambda_function(request):
+    region, name = request.args.get("region"), request.args.get("name", "")
+    qualifier = request.args.get("qualifier") or None
+    backend = lambda_models.lambda_backends[DEFAULT_ACCOUNT_ID][region]
+    try:
+        fn = backend.get_function(name, qualifier)
+    except Exception as error:  # moto's UnknownFunctionException and kin carry AWS's answer
+        return _json(404, {"type": getattr(error, "error_type", "ResourceNotFoundException"), "message": getattr(error, "message", str(error))})
+    return _json(200, {"configuration": fn.get_configuration(), "code": base64.b64encode(fn.code_bytes or b"").decode()})
+
+
+def _rest_api_stage(request, api_id, stage_name):
+    for region, backend in apigateway_backends[DEFAULT_ACCOUNT_ID].items():
+        api = backend.apis.get(api_id)
+        if api is None:
+            continue
+        stage = api.stages.get(stage_name)
+        if stage is None:
+            return _json(404, {"message": f"no stage {stage_name} in REST API {api_id}"})
+        plans = [plan for plan in backend.usage_plans.values() if {"apiId": api_id, "stage": stage_name} in plan.api_stages]
+        keys = [
+            backend.keys[key.id].value
+            for plan in plans
+            for key in backend.usage_plan_keys.get(plan.id, {}).values()
+            if key.id in backend.keys and backend.keys[key.id].enabled
+        ]
+        resources = [
+            {
+                "id": resource.id,
+                "path": resource.get_path(),
+                "methods": {
+                    verb: {
+                        "apiKeyRequired": bool(method.api_key_required),
+                        "authorizationType": method.authorization_type,
+                        "integration": method.method_integration.to_json() if method.method_integration else None,
+                    }
+                    for verb, method in resource.resource_methods.items()
+                },
+            }
+            for resource in api.resources.values()
+        ]
+        return _json(200, {"region": region, "apiId": api_id, "stage": stage.to_json(), "resources": resources, "apiKeys": keys})
+    return _json(404, {"message": f"no REST API {api_id}"})
+
+
+def _app(backend_app):
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_emulator/"):
+            return backend_app(environ, start_response)
+        request = Request(environ)
+        parts = path.split("/")
+        if path == "/_emulator/lambda/function":
+            response = _lambda_function(request)
+        elif len(parts) == 6 and parts[2] == "restapis" and parts[4] == "stages":
+            response = _rest_api_stage(request, parts[3], parts[5])
+        else:
+            response = _json(404, {"message": f"no internal route {path}"})
+        return response(environ, start_response)
+
+    return app
+
+
 def _stop(*_):
     os._exit(0)
 
@@ -91,7 +200,8 @@ def _exit_when_parent_goes():
 
 
 def main():
-    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True)
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    server = make_server("127.0.0.1", port, _app(DomainDispatcherApplication(create_backend_app)), threaded=True)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     threading.Thread(target=_exit_when_parent_goes, daemon=True).start()

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** What the app needs to synthesize: its sources, its environments, its cdktf settings and provider checksums. */
-const APP_ENTRIES = ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'providers.lock.hcl', 'src', 'lambda-src', 'environments'];
+/** What the app needs to synthesize and run its scripts: its sources, environments, cdktf settings and provider checksums. */
+const APP_ENTRIES = ['main.ts', 'cdktf.json', 'tsconfig.json', 'package.json', 'providers.lock.hcl', 'src', 'lambda-src', 'environments', 'scripts'];
 
 /**
  * A copy of the app in a new temporary folder, sharing `projectRoot`'s node_modules, so a run

@@ -7,6 +7,22 @@ import { errorText, runTerraform as terraform } from './terraform-run';
 export const AIR_GAPPED_HINT =
   'Terraform could not fetch a provider from the registry. Without registry access, point terraform at a filesystem mirror: README, "Air-gapped use".';
 
+/**
+ * What to do about a provider terraform init could not install: for hashicorp/archive (which
+ * a mirror may lack), the packaging setting that does without it; for any other, the mirror.
+ */
+export function providerInstallHint(text: string): string | undefined {
+  if (!providerUnreachable(text)) return undefined;
+  const missing = [...new Set([...text.matchAll(/(?:registry\.terraform\.io\/)?hashicorp\/([\w-]+)/g)].map((match) => match[1]))];
+  if (missing.length === 1 && missing[0] === 'archive') {
+    return (
+      'Terraform could not install hashicorp/archive (not in the registry or mirror it uses). Synthesize without it: ' +
+      'FUNCTION_PACKAGING=synth-zip npm run plan (README, "Packaging the function"), or add hashicorp/archive 2.7.1 to the mirror.'
+    );
+  }
+  return AIR_GAPPED_HINT;
+}
+
 /** Whether terraform init failed because a provider could not be downloaded. */
 export function providerUnreachable(text: string): boolean {
   return /Failed to query available provider packages|Failed to install provider|could not connect to registry\.terraform\.io|provider registry\.terraform\.io\/[\w-]+\/[\w-]+ was not found/i.test(text);
@@ -69,7 +85,8 @@ export async function planStack(
   if (init.error) throw new PlanError(`${stack}: could not run terraform (${init.error.message}); install Terraform 1.10 or later`);
   if (init.status !== 0) {
     const text = errorText(init.stderr || init.stdout);
-    throw new PlanError(`${stack}: terraform init failed:\n${text}${providerUnreachable(text) ? `\n${AIR_GAPPED_HINT}` : ''}`);
+    const hint = providerInstallHint(text);
+    throw new PlanError(`${stack}: terraform init failed:\n${text}${hint ? `\n${hint}` : ''}`);
   }
   const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
 

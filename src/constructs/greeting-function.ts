@@ -40,6 +40,13 @@ export interface GreetingFunctionProps {
   /** Path of the handler bundled into one JavaScript file: the only file in the zip. */
   readonly codeFile: string;
   /**
+   * A zip of {@link codeFile} made before synth (the app's `FUNCTION_PACKAGING=synth-zip`):
+   * deployed as it is, with its SHA-256 as `source_code_hash`, and the archive provider is not
+   * used. For machines that cannot install hashicorp/archive, and for plans shipped with their zip.
+   * @default the archive provider's `archive_file` zips codeFile when Terraform plans
+   */
+  readonly prebuiltZip?: PrebuiltZip;
+  /**
    * `<file>.<export>` of the handler inside the zip.
    * @default 'index.helloworld' (as in the walkthrough)
    */
@@ -103,6 +110,14 @@ export interface GreetingFunctionProps {
   readonly aliasName?: string;
 }
 
+/** A function zip built before synth. */
+export interface PrebuiltZip {
+  /** Path of the zip. */
+  readonly file: string;
+  /** Its SHA-256, base64 (what Terraform's `filebase64sha256` gives). */
+  readonly base64Sha256: string;
+}
+
 /**
  * The greeting Lambda function, packaged by the archive provider from the bundled handler,
  * with its own log group created first so retention applies from the first line logged.
@@ -160,16 +175,7 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       );
     }
 
-    // Copied into the stack's folder so every path Terraform sees is relative to it.
-    const code = new TerraformAsset(this, 'code', { path: props.codeFile, type: AssetType.FILE });
-    const zip = new DataArchiveFile(this, 'package', {
-      type: 'zip',
-      sourceFile: code.path,
-      // Stable while the code changes, so a new handler only changes `source_code_hash`.
-      outputPath: path.posix.join(path.posix.dirname(path.posix.dirname(code.path)), 'function.zip'),
-      // The checkout's file mode would otherwise end up in the zip, and so in its hash.
-      outputFileMode: '0644',
-    });
+    const zip = props.prebuiltZip ? prebuiltPackage(this, props.prebuiltZip) : archivedPackage(this, props.codeFile);
 
     const logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${props.functionName}`,
@@ -187,8 +193,8 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       role: executionRole.roleArn,
       runtime,
       handler,
-      filename: zip.outputPath,
-      sourceCodeHash: zip.outputBase64Sha256,
+      filename: zip.filename,
+      sourceCodeHash: zip.sourceCodeHash,
       memorySize,
       timeout,
       environment: { variables: { [GREETING_VARIABLE]: greeting } },
@@ -240,4 +246,28 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       }),
     });
   }
+}
+
+/** The zip as the archive provider makes it at plan, from the bundle copied into the stack's folder. */
+function archivedPackage(scope: Construct, codeFile: string): { filename: string; sourceCodeHash: string } {
+  // Copied into the stack's folder so every path Terraform sees is relative to it.
+  const code = new TerraformAsset(scope, 'code', { path: codeFile, type: AssetType.FILE });
+  const zip = new DataArchiveFile(scope, 'package', {
+    type: 'zip',
+    sourceFile: code.path,
+    // Stable while the code changes, so a new handler only changes `source_code_hash`.
+    outputPath: path.posix.join(path.posix.dirname(path.posix.dirname(code.path)), 'function.zip'),
+    // The checkout's file mode would otherwise end up in the zip, and so in its hash.
+    outputFileMode: '0644',
+  });
+  return { filename: zip.outputPath, sourceCodeHash: zip.outputBase64Sha256 };
+}
+
+/** A zip made before synth, copied into the stack's folder; its hash is known now, so it is written as is. */
+function prebuiltPackage(scope: Construct, zip: PrebuiltZip): { filename: string; sourceCodeHash: string } {
+  if (!Token.isUnresolved(zip.base64Sha256) && !/^[A-Za-z0-9+/]{43}=$/.test(zip.base64Sha256)) {
+    throw new Error(`GreetingFunction prebuiltZip.base64Sha256: ${JSON.stringify(zip.base64Sha256)} is not a base64 SHA-256; use filebase64sha256 of the zip`);
+  }
+  const asset = new TerraformAsset(scope, 'zip', { path: zip.file, type: AssetType.FILE });
+  return { filename: asset.path, sourceCodeHash: zip.base64Sha256 };
 }

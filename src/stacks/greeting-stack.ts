@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { TerraformOutput } from 'cdktf';
+import { TerraformLocal, TerraformOutput } from 'cdktf';
 import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { DataAwsIamRoles } from '@cdktf/provider-aws/lib/data-aws-iam-roles';
 import { Tier } from '../config/environment-config';
-import { GreetingFunction } from '../constructs/greeting-function';
+import { GreetingFunction, PrebuiltZip } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
 import { ProxyApi } from '../constructs/proxy-api';
 import { ServiceAlarms } from '../constructs/service-alarms';
@@ -15,6 +15,17 @@ export interface GreetingStackProps extends EnvironmentStackProps {
   readonly tier: Tier;
   /** The handler bundled into one JavaScript file. */
   readonly codeFile: string;
+  /**
+   * The bundle zipped at synth: deployed as it is, without the archive provider.
+   * @default the archive provider zips codeFile at plan
+   */
+  readonly prebuiltZip?: PrebuiltZip;
+  /**
+   * `http://127.0.0.1:<port>` of the local AWS the stack is deployed to: the URL outputs are
+   * its URLs for the stage (`<endpoint>/restapis/<id>/<stage>/_user_request_`).
+   * @default AWS: the stage's own invoke URL
+   */
+  readonly localAwsEndpoint?: string;
 }
 
 /** One QoS tier of the greeting service: logging role → function → REST API → stage, with alarms. */
@@ -28,7 +39,13 @@ export class GreetingStack extends EnvironmentStack {
     const { environment: env, tier } = props;
     // Environment and tier in every name, so all six stacks can share one account.
     const baseName = `${env.namePrefix}-${env.name}-${tier}`;
-    new ArchiveProvider(this, 'archive');
+    if (!props.prebuiltZip) new ArchiveProvider(this, 'archive');
+    // Says in the Terraform itself which way the zip was made (README "Packaging the function").
+    new TerraformLocal(
+      this,
+      'function_packaging',
+      props.prebuiltZip ? 'synth-zip: zipped by cdktf synth, deployed as the file it wrote' : 'archive-provider: zipped by hashicorp/archive when Terraform plans',
+    );
 
     const tierConfig = env.tiers[tier];
 
@@ -59,6 +76,7 @@ export class GreetingStack extends EnvironmentStack {
       functionName: baseName,
       executionRole: role,
       codeFile: props.codeFile,
+      prebuiltZip: props.prebuiltZip,
       memorySize: tierConfig.memoryMb,
       timeout: env.timeoutSeconds,
       greeting: env.greeting,
@@ -90,13 +108,18 @@ export class GreetingStack extends EnvironmentStack {
       ...env.alarms,
     });
 
+    // The emulator serves a stage under its own endpoint, as LocalStack does; AWS under execute-api.
+    const invokeUrl = props.localAwsEndpoint
+      ? `${props.localAwsEndpoint}/restapis/${this.api.restApiId}/${this.api.stageName}/_user_request_`
+      : this.api.invokeUrl;
+    const where = props.localAwsEndpoint ? ` on the local AWS at ${props.localAwsEndpoint}` : '';
     new TerraformOutput(this, 'invoke_url', {
-      value: this.api.invokeUrl,
-      description: 'Base URL of the stage',
+      value: invokeUrl,
+      description: `Base URL of the stage${where}`,
     });
     new TerraformOutput(this, 'hello_url', {
-      value: `${this.api.invokeUrl}/hello`,
-      description: 'The walkthrough URL: add ?name=David, or /David',
+      value: `${invokeUrl}/hello`,
+      description: `The walkthrough URL${where}: add ?name=David, or /David`,
     });
     new TerraformOutput(this, 'function_name', {
       value: this.greetingFunction.functionName,

@@ -194,7 +194,7 @@ describe('plan helpers', () => {
 
   const mirror = findProviderMirror();
   (terraformFound && mirror && !mirrorHasProvider(mirror, 'archive') ? it : it.skip)(
-    "points at the README's air-gapped section when a provider cannot be fetched",
+    'names hashicorp/archive and FUNCTION_PACKAGING=synth-zip when a configured mirror lacks only that provider',
     async () => {
       const dir = makeTempDir('no-provider-');
       fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: { required_providers: { archive: { source: 'hashicorp/archive', version: '2.7.1' } } } }));
@@ -203,7 +203,7 @@ describe('plan helpers', () => {
       process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror!);
       try {
         await expect(planStack('standard', dir, path.join(dir, 'plans'))).rejects.toThrow(
-          /^standard: terraform init failed:[\s\S]*hashicorp\/archive[\s\S]*\nTerraform could not fetch a provider from the registry\. Without registry access, point terraform at a filesystem mirror: README, "Air-gapped use"\.$/,
+          /^standard: terraform init failed:[\s\S]*hashicorp\/archive[\s\S]*\nTerraform could not install hashicorp\/archive \(not in the registry or mirror it uses\)\. Synthesize without it: FUNCTION_PACKAGING=synth-zip npm run plan \(README, "Packaging the function"\), or add hashicorp\/archive 2\.7\.1 to the mirror\.$/,
         );
       } finally {
         if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;

@@ -1,0 +1,67 @@
+/**
+ * `npm run emulator [-- --port N]`
+ *
+ * Runs the local AWS in the foreground on 127.0.0.1 (a free port, or --port) and prints the
+ * lines to paste into another shell, after which the card's own commands (`npx cdktf deploy
+ * standard premium`, `npx cdktf diff`, `npm run smoke`, curl of `hello_url`) go to it. Ctrl-C
+ * (or SIGTERM, or losing its parent) stops it with everything it started.
+ */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { emulatorUnavailableReason } from './emulator/aws-emulator';
+import { emulatorExports } from './emulator/shell-exports';
+import { startEmulatorServer, stopOnSignals } from './emulator/server';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const USAGE = 'usage: npm run emulator [-- --port <1-65535>]';
+
+export function parseEmulatorArgs(args: string[]): { port: number } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { port: { type: 'string', short: 'p' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${USAGE}`);
+  }
+  if (values.port === undefined) return { port: 0 };
+  const port = /^\d+$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new Error(`--port ${values.port}: not a port; use a number from 1 to 65535, or leave it out for a free one`);
+  return { port };
+}
+
+async function main(): Promise<number> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  let port: number;
+  try {
+    ({ port } = parseEmulatorArgs(process.argv.slice(2)));
+  } catch (error) {
+    say(`emulator: ${(error as Error).message}`);
+    return 2;
+  }
+  const missing = emulatorUnavailableReason();
+  if (missing) {
+    say(`emulator: ${missing}; see README "Your own AWS, locally"`);
+    return 1;
+  }
+  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const { region } = loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments'));
+  const server = await startEmulatorServer({ port });
+  stopOnSignals(server, say, false);
+  console.log(`The local AWS answers on ${server.endpoint} (IAM, Lambda, API Gateway, Logs, CloudWatch, SNS, STS, S3). In another shell:\n`);
+  for (const line of emulatorExports(server.endpoint, region, PROJECT_ROOT)) console.log(`  ${line}`);
+  console.log(`\nthen, for example:\n`);
+  console.log(`  npx cdktf deploy account-settings && npx cdktf deploy standard premium`);
+  console.log(`  curl "$(cd cdktf.out/stacks/standard && terraform output -raw hello_url)?name=David"`);
+  console.log(`  npm run smoke\n\nCtrl-C stops it; its state goes with it.`);
+  return -1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => code >= 0 && process.exit(code),
+    (error: Error) => {
+      console.error(`emulator: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,24 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { PACKAGING_VARIABLE } from '../../src/config/synth-settings';
+import { findProviderMirror, mirrorHasProvider } from '../air-gapped/provider-mirror';
+import { EMULATOR_CREDENTIALS } from './emulator-settings';
+
+/** The shell lines that point terraform, cdktf, the AWS SDK and CLI at the emulator. */
+export function emulatorExports(endpoint: string, region: string, projectRoot: string): string[] {
+  const lines = [
+    `export AWS_ENDPOINT_URL=${endpoint}`,
+    `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${region}`,
+    // No version checks against HashiCorp's servers (an error on a machine without internet).
+    'export CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true',
+  ];
+  const mirror = findProviderMirror();
+  if (mirror) {
+    const rc = path.join(projectRoot, '.build', 'terraform-mirror.rc');
+    fs.mkdirSync(path.dirname(rc), { recursive: true });
+    fs.writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
+    lines.push(`export TF_CLI_CONFIG_FILE=${rc}    # providers from the mirror ${mirror}`);
+    if (!mirrorHasProvider(mirror, 'archive')) lines.push(`export ${PACKAGING_VARIABLE}=synth-zip    # the mirror has no hashicorp/archive: synth zips the function`);
+  }
+  return lines;
+}

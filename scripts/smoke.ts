@@ -1,0 +1,112 @@
+/**
+ * `npm run smoke`
+ *
+ * Checks that the deployed tiers of ENVIRONMENT (default dev) answer: reads each tier's
+ * outputs (`terraform output` in cdktf.out/stacks/<tier>, as `cdktf deploy` left them), then
+ * GET hello_url (200, "<greeting> world"), ?name=David (200, "<greeting> David"), a bad name
+ * (400), and a direct invoke of the function's `live` alias ("<greeting> David"). One line per
+ * check; exit 1 when any fails. Credentials and endpoint come from the AWS SDK's own chain
+ * (AWS_ENDPOINT_URL included), so it runs against AWS and the local AWS alike.
+ */
+import * as path from 'path';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { TIERS } from '../src/config/environment-config';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { runTerraform } from './lib/terraform-run';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export interface SmokeCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  /** What was seen, or why it failed. */
+  readonly detail: string;
+}
+
+export interface SmokeOptions {
+  readonly projectRoot: string;
+  readonly environment: string;
+  /** Folder holding each stack's folder. @default <projectRoot>/cdktf.out/stacks */
+  readonly stacksDir?: string;
+  /** @default global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+async function outputsOf(stackDir: string): Promise<Record<string, string>> {
+  const run = await runTerraform(stackDir, ['output', '-json']);
+  if (run.error || run.status !== 0) throw new Error(`terraform output failed in ${stackDir}: ${(run.stderr || run.error?.message || '').trim()}`);
+  const outputs = JSON.parse(run.stdout || '{}') as Record<string, { value: unknown }>;
+  return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, String(output.value)]));
+}
+
+/** Runs every check of every tier; never throws for a failed check, only records it. */
+export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> {
+  const env = loadEnvironment(options.environment, path.join(options.projectRoot, 'environments'));
+  const stacksDir = options.stacksDir ?? path.join(options.projectRoot, 'cdktf.out', 'stacks');
+  const get = options.fetch ?? fetch;
+  const lambda = new LambdaClient({ region: env.region });
+  const apigateway = new APIGatewayClient({ region: env.region });
+  const checks: SmokeCheck[] = [];
+  const check = async (name: string, run: () => Promise<string>) => {
+    try {
+      checks.push({ name, ok: true, detail: await run() });
+    } catch (error) {
+      checks.push({ name, ok: false, detail: (error as Error).message });
+    }
+  };
+
+  for (const tier of TIERS) {
+    let outputs: Record<string, string>;
+    try {
+      outputs = await outputsOf(path.join(stacksDir, tier));
+      if (!outputs.hello_url || !outputs.function_name) throw new Error(`no hello_url or function_name output: deploy it first (npx cdktf deploy ${tier})`);
+    } catch (error) {
+      checks.push({ name: `${tier}: outputs`, ok: false, detail: (error as Error).message });
+      continue;
+    }
+    const headers: Record<string, string> = {};
+    if (outputs.api_key_id) {
+      const key = await apigateway.send(new GetApiKeyCommand({ apiKey: outputs.api_key_id, includeValue: true }));
+      headers['x-api-key'] = key.value ?? '';
+    }
+    const expect = async (query: string, status: number, body?: string) => {
+      const url = `${outputs.hello_url}${query}`;
+      const reply = await get(url, { headers });
+      const text = await reply.text();
+      const seen = `${reply.status} ${text.slice(0, 200)}`;
+      if (reply.status !== status || (body !== undefined && text !== body)) throw new Error(`GET ${url}: ${seen}; expected ${status}${body === undefined ? '' : ` ${body}`}`);
+      return `GET ${url}: ${seen}`;
+    };
+    await check(`${tier}: GET hello_url`, () => expect('', 200, `${env.greeting} world`));
+    await check(`${tier}: GET hello_url?name=David`, () => expect('?name=David', 200, `${env.greeting} David`));
+    await check(`${tier}: GET hello_url with a bad name`, () => expect(`?name=${'x'.repeat(65)}`, 400));
+    await check(`${tier}: invoke ${outputs.function_name}:live`, async () => {
+      const answer = await lambda.send(new InvokeCommand({ FunctionName: outputs.function_name, Qualifier: 'live', Payload: Buffer.from('{"name":"David"}') }));
+      const payload = Buffer.from(answer.Payload ?? []).toString('utf8');
+      const wanted = JSON.stringify(`${env.greeting} David`);
+      if (answer.FunctionError || payload !== wanted) throw new Error(`${answer.FunctionError ?? 'answered'} ${payload}; expected ${wanted}`);
+      return `version ${answer.ExecutedVersion}: ${payload}`;
+    });
+  }
+  return checks;
+}
+
+async function main(): Promise<number> {
+  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const checks = await smokeChecks({ projectRoot: PROJECT_ROOT, environment });
+  for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+  const failed = checks.filter((check) => !check.ok).length;
+  console.log(failed ? `${environment}: ${failed} of ${checks.length} checks failed` : `${environment}: all ${checks.length} checks passed`);
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`smoke: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,226 @@
+/**
+ * The walkthrough, replayed on infrastructure deployed with the card's own commands: the local
+ * AWS (`npm run emulator`'s server) in one process, and in a checkout, with the lines it
+ * prints exported, `npx cdktf deploy account-settings`, `npx cdktf deploy standard premium`,
+ * `npx cdktf diff`, `npx cdktf output`, `npm run smoke` and `npx cdktf destroy` as a user types
+ * them (plus `--auto-approve`, which answers cdktf's approval prompt). The deployed API then
+ * answers over HTTP, the function writes its logs, and nothing the emulator started outlives it.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { zipSync } from 'fflate';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
+import { emulatorExports } from '../../scripts/emulator/shell-exports';
+import { checkout, terraformSkipReason } from '../helpers';
+
+const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
+const describeEmulated = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`Skipping the local AWS tests: ${skipReason}.`);
+
+const REGION = 'eu-central-1';
+const MISBEHAVING = path.join(__dirname, '..', 'fixtures', 'handlers', 'misbehaving.js');
+
+interface Finished {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** The environment `npm run emulator`'s export lines give a shell. */
+function exportedEnvironment(lines: readonly string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const line of lines) {
+    for (const [, name, value] of line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)) env[name] = value;
+  }
+  return env;
+}
+
+/** Processes of the emulator's group that still run (zombies do not). */
+function groupMembers(pgid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return fields[0] !== 'Z' && Number(fields[2]) === pgid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describeEmulated('the card’s commands against the local AWS', () => {
+  let emulator: AwsEmulator;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let lambda: LambdaClient;
+  const urls: Record<string, string> = {};
+
+  /** Runs a command in the checkout as a shell would, with the exported lines set. */
+  const run = (command: string, args: string[], timeoutMs = 240_000): Promise<Finished> =>
+    new Promise((resolve) => {
+      const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env, FORCE_COLOR: '0', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        // Strip the terminal UI's escape codes: what is left is what a person reads.
+        resolve({ code, output: output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
+      });
+    });
+  const cdktf = (...args: string[]) => run('npx', ['cdktf', ...args]);
+  const outputs = async (stack: string) => {
+    const shown = await run('terraform', [`-chdir=cdktf.out/stacks/${stack}`, 'output', '-json']);
+    return Object.fromEntries(Object.entries<any>(JSON.parse(shown.output)).map(([name, output]) => [name, String(output.value)]));
+  };
+  const invoke = async (functionName: string, payload: unknown, qualifier?: string) => {
+    const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify(payload)) }));
+    return { error: answer.FunctionError, version: answer.ExecutedVersion, payload: JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8')) };
+  };
+
+  beforeAll(async () => {
+    emulator = await startAwsEmulator();
+    dir = checkout();
+    env = exportedEnvironment(emulatorExports(emulator.endpoint, REGION, dir));
+    lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
+    // As the README says for a new account: account-settings first, then the tiers.
+    const settings = await cdktf('deploy', 'account-settings', '--auto-approve');
+    if (settings.code !== 0) throw new Error(`cdktf deploy account-settings failed:\n${settings.output.slice(-3000)}`);
+    const tiers = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
+    if (tiers.code !== 0) throw new Error(`cdktf deploy standard premium failed:\n${tiers.output.slice(-3000)}`);
+    for (const tier of ['standard', 'premium']) urls[tier] = (await outputs(tier)).hello_url;
+  }, 300_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it.each(['standard', 'premium'])('answers the walkthrough’s requests through the %s tier’s API: Hello world, then Hello David three ways', async (tier) => {
+    const url = urls[tier];
+    expect(url).toMatch(new RegExp(`^${emulator.endpoint}/restapis/\\w+/test/_user_request_/hello$`));
+    const text = async (reply: Promise<Response>) => {
+      const answer = await reply;
+      return `${answer.status} ${await answer.text()}`;
+    };
+    expect(await text(fetch(url))).toBe('200 Hello world');
+    expect(await text(fetch(`${url}?name=David`))).toBe('200 Hello David');
+    expect(await text(fetch(`${url}/David`))).toBe('200 Hello David');
+    expect(await text(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"David"}' }))).toBe('200 Hello David');
+    // The root resource too, and what API Gateway answers itself.
+    expect(await text(fetch(url.replace(/\/hello$/, '/')))).toBe('200 Hello world');
+    expect(await text(fetch(url.replace('/test/', '/prod/')))).toBe('403 {"message":"Missing Authentication Token"}');
+    expect(await text(fetch(`${url}?name=${'x'.repeat(65)}`))).toMatch(/^400 /);
+  });
+
+  it('invokes the live alias directly, by version and by ARN, and writes the function’s own log line with START, END and REPORT to its log group', async () => {
+    expect(await invoke('hello-world-dev-standard', { name: 'David' }, 'live')).toEqual({ error: undefined, version: '1', payload: 'Hello David' });
+    expect((await invoke('hello-world-dev-standard:1', { name: 'David' })).payload).toBe('Hello David');
+    const arn = `arn:aws:lambda:${REGION}:123456789012:function:hello-world-dev-premium:live`;
+    expect((await invoke(arn, { name: 'David' })).payload).toBe('Hello David');
+    const logs = new CloudWatchLogsClient(emulatorClientConfig(emulator.endpoint, REGION));
+    const events = (await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/hello-world-dev-standard' }))).events ?? [];
+    const types = events.map((event) => {
+      const record = JSON.parse(event.message!);
+      return record.type ?? `${record.level} ${JSON.parse(record.message).event ?? 'app'}`;
+    });
+    // JSON log format (as the stack sets it): the platform's records around the function's own line.
+    expect(types.slice(0, 4)).toEqual(['platform.start', expect.stringMatching(/^INFO /), 'platform.runtimeDone', 'platform.report']);
+    const report = JSON.parse(events[3].message!).record.metrics;
+    expect(report).toMatchObject({ memorySizeMB: 128, billedDurationMs: expect.any(Number), maxMemoryUsedMB: expect.any(Number) });
+  });
+
+  it('shows no changes in npx cdktf diff and the outputs in npx cdktf output, right after deploy', async () => {
+    const diff = await cdktf('diff', 'standard');
+    expect([diff.code, diff.output]).toEqual([0, expect.stringMatching(/No changes\. Your infrastructure matches the configuration/)]);
+    const shown = await cdktf('output', 'standard');
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain(urls.standard);
+  }, 180_000);
+
+  it('passes npm run smoke against the deployed dev', async () => {
+    const smoke = await run('npm', ['run', '--silent', 'smoke']);
+    expect(smoke.output).toMatch(/dev: all 8 checks passed/);
+    expect(smoke.code).toBe(0);
+  }, 60_000);
+
+  it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for its usage plan’s key', async () => {
+    const file = path.join(dir, 'environments', 'dev.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: { ...config.tiers.premium, apiKeyRequired: true } } }));
+    const deploy = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
+    expect([deploy.code, deploy.output.slice(-2000)]).toEqual([0, expect.any(String)]);
+    expect(await (await fetch(`${urls.standard}?name=David`)).text()).toBe('Bonjour David');
+    expect(await invoke('hello-world-dev-standard', { name: 'David' }, 'live')).toEqual({ error: undefined, version: '2', payload: 'Bonjour David' });
+    expect((await invoke('hello-world-dev-standard', { name: 'David' }, '1')).payload).toBe('Hello David');
+
+    const premium = await outputs('premium');
+    expect(premium.hello_url).toBe(urls.premium); // the API is updated in place, not replaced
+    const refused = await fetch(premium.hello_url);
+    expect([refused.status, await refused.json()]).toEqual([403, { message: 'Forbidden' }]);
+    const apigateway = new APIGatewayClient(emulatorClientConfig(emulator.endpoint, REGION));
+    const key = (await apigateway.send(new GetApiKeyCommand({ apiKey: premium.api_key_id, includeValue: true }))).value!;
+    const wrong = await fetch(premium.hello_url, { headers: { 'x-api-key': `${key}x` } });
+    expect(wrong.status).toBe(403);
+    const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
+    expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
+  }, 240_000);
+
+  it('answers 502 through the API and FunctionError on invoke for a function that throws or runs past its timeout, keeps serving, and npm run smoke names the failing checks', async () => {
+    // The standard tier's live alias moved to a broken version, as a bad release would.
+    const code = Buffer.from(zipSync({ 'index.js': fs.readFileSync(MISBEHAVING) }));
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'hello-world-dev-standard', ZipFile: code }));
+    const broken = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello-world-dev-standard' }));
+    await lambda.send(new UpdateAliasCommand({ FunctionName: 'hello-world-dev-standard', Name: 'live', FunctionVersion: broken.Version }));
+    const base = urls.standard.replace(/\/hello$/, '');
+
+    const thrown = await fetch(`${base}/throw`);
+    expect([thrown.status, await thrown.json()]).toEqual([502, { message: 'Internal server error' }]);
+    expect(await invoke('hello-world-dev-standard', { path: '/throw' }, 'live')).toEqual({
+      error: 'Unhandled',
+      version: broken.Version,
+      payload: { errorType: 'TypeError', errorMessage: 'broken on purpose', trace: expect.arrayContaining([expect.stringMatching(/TypeError: broken on purpose/)]) },
+    });
+    const malformed = await fetch(`${base}/shape`);
+    expect(malformed.status).toBe(502);
+
+    const looping = await fetch(`${base}/loop`); // stopped at the function's 3 s
+    expect(looping.status).toBe(502);
+    expect(await invoke('hello-world-dev-standard', { path: '/loop' }, 'live')).toEqual({
+      error: 'Unhandled',
+      version: broken.Version,
+      payload: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 3\.00 seconds$/) },
+    });
+    // Still serving, the broken tier and the other alike.
+    expect(await (await fetch(`${base}/fine`)).text()).toBe('ok /fine');
+    expect((await fetch(urls.premium)).status).toBe(403);
+
+    const smoke = await run('npm', ['run', '--silent', 'smoke']);
+    expect(smoke.code).toBe(1);
+    expect(smoke.output).toMatch(/^FAIL standard: GET hello_url: .* 200 ok \/hello; expected 200 Bonjour world$/m);
+    expect(smoke.output).toMatch(/^FAIL standard: invoke hello-world-dev-standard:live: /m);
+  }, 120_000);
+
+  it('destroys both tiers with npx cdktf destroy standard premium, leaving account-settings alone', async () => {
+    const destroyed = await cdktf('destroy', 'standard', 'premium', '--auto-approve');
+    expect([destroyed.code, destroyed.output.slice(-1500)]).toEqual([0, expect.any(String)]);
+    const left = await emulatorInventory(emulator.endpoint, [REGION]);
+    expect(left.filter((line) => /hello-world-dev-(standard|premium)/.test(line))).toEqual([]);
+    expect(left).toContain('global iam-role api-gateway-cloudwatch-eu-central-1');
+  }, 180_000);
+
+  it('stops with every process it started: moto, the function environments and itself', async () => {
+    // A warm environment is running now (the invocations above).
+    const members = groupMembers(emulator.pid);
+    expect(members.length).toBeGreaterThanOrEqual(2);
+    await emulator.stop();
+    expect(groupMembers(emulator.pid)).toEqual([]);
+  });
+});

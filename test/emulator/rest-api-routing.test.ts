@@ -1,0 +1,73 @@
+/** How the emulator's REST API stages route and answer, without the emulator. */
+import { parseEmulatorArgs } from '../../scripts/emulator';
+import { lambdaOfIntegration, matchResource } from '../../scripts/emulator/rest-api-gateway';
+import { integrationAnswer } from '../../scripts/local-stage/proxy-integration';
+import { providerInstallHint } from '../../scripts/lib/terraform-plan';
+
+const resources = [{ path: '/' }, { path: '/{proxy+}' }, { path: '/hello' }, { path: '/hello/{name}' }, { path: '/hello/{name}/{proxy+}' }];
+
+describe('matchResource', () => {
+  it.each([
+    ['/', '/', null],
+    ['/hello', '/hello', null],
+    ['/hello/David', '/hello/{name}', { name: 'David' }],
+    ['/hello/David/more/parts', '/hello/{name}/{proxy+}', { name: 'David', proxy: 'more/parts' }],
+    ['/other/path', '/{proxy+}', { proxy: 'other/path' }],
+  ])('routes %s to %s: a literal beats {param}, which beats {proxy+}', (requested, resource, pathParameters) => {
+    expect(matchResource(resources, requested)).toEqual({ resource: { path: resource }, pathParameters });
+  });
+
+  it('matches nothing below a root without {proxy+}', () => {
+    expect(matchResource([{ path: '/' }], '/hello')).toBeUndefined();
+  });
+});
+
+describe('lambdaOfIntegration', () => {
+  it('reads the function (with its alias) from an AWS_PROXY integration URI', () => {
+    const arn = 'arn:aws:lambda:eu-central-1:123456789012:function:hello-world-dev-standard:live';
+    expect(lambdaOfIntegration(`arn:aws:apigateway:eu-central-1:lambda:path/2015-03-31/functions/${arn}/invocations`)).toBe(arn);
+    expect(lambdaOfIntegration('https://example.com')).toBeUndefined();
+  });
+});
+
+describe('integrationAnswer', () => {
+  it('maps statusCode, headers, multiValueHeaders and a base64 body', () => {
+    expect(integrationAnswer({ statusCode: 201, headers: { 'X-A': '1' }, multiValueHeaders: { 'x-a': ['2'], 'set-cookie': ['a=1', 'b=2'] }, body: 'aGk=', isBase64Encoded: true })).toEqual({
+      statusCode: 201,
+      headers: { 'x-a': ['1', '2'], 'set-cookie': ['a=1', 'b=2'] },
+      body: Buffer.from('hi'),
+    });
+  });
+
+  it.each([
+    [{ body: 'no status' }, /statusCode/],
+    [{ statusCode: 200, body: 42 }, /body is not a string/],
+    [{ statusCode: 200, extra: true }, /fields API Gateway does not know: extra/],
+    [{ statusCode: 200, headers: { a: { b: 1 } } }, /header "a" is not a string/],
+    ['just a string', /not return an object/],
+  ])('calls a malformed reply malformed, for a 502: %j', (reply, why) => {
+    expect(integrationAnswer(reply)).toEqual({ malformed: expect.stringMatching(why) });
+  });
+});
+
+describe('npm run emulator arguments', () => {
+  it('takes --port, or a free port', () => {
+    expect(parseEmulatorArgs(['--port', '4566'])).toEqual({ port: 4566 });
+    expect(parseEmulatorArgs([])).toEqual({ port: 0 });
+  });
+
+  it('fails naming a port that is not one', () => {
+    expect(() => parseEmulatorArgs(['--port', '70000'])).toThrow('--port 70000: not a port; use a number from 1 to 65535');
+    expect(() => parseEmulatorArgs(['--prot', '1'])).toThrow(/Unknown option '--prot'.*usage: npm run emulator/);
+  });
+});
+
+describe('the provider install hint of npm run plan', () => {
+  it('names hashicorp/archive and the packaging setting when only it is missing, and the mirror otherwise', () => {
+    expect(providerInstallHint('Error: Failed to query available provider packages\nprovider registry.terraform.io/hashicorp/archive was not found')).toMatch(
+      /could not install hashicorp\/archive .* FUNCTION_PACKAGING=synth-zip/,
+    );
+    expect(providerInstallHint('Failed to query available provider packages: hashicorp/aws: could not connect to registry.terraform.io')).toMatch(/filesystem mirror/);
+    expect(providerInstallHint('Error: Invalid configuration')).toBeUndefined();
+  });
+});
