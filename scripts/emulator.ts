@@ -29,7 +29,8 @@ export function parseEmulatorArgs(args: string[]): { port: number } {
   return { port };
 }
 
-async function main(): Promise<number> {
+/** Resolves with an exit code when it could not start; once started it runs until a signal stops it. */
+async function main(): Promise<number | undefined> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   let port: number;
   try {
@@ -53,12 +54,12 @@ async function main(): Promise<number> {
   console.log(`  npx cdktf deploy account-settings && npx cdktf deploy standard premium`);
   console.log(`  curl "$(cd cdktf.out/stacks/standard && terraform output -raw hello_url)?name=David"`);
   console.log(`  npm run smoke\n\nCtrl-C stops it; its state goes with it.`);
-  return -1;
+  return undefined;
 }
 
 if (require.main === module) {
   main().then(
-    (code) => code >= 0 && process.exit(code),
+    (code) => code !== undefined && process.exit(code),
     (error: Error) => {
       console.error(`emulator: ${error.message}`);
       process.exit(1);

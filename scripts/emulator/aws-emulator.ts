@@ -6,7 +6,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListAliasesCommand, ListFunctionsCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 
-import { EMULATOR_MOTO_VERSION, emulatorClientConfig } from './emulator-settings';
+import { EMULATOR_MOTO_VERSION, emulatorClientConfig, listeningPort } from './emulator-settings';
 
 export { EMULATED_SERVICES, EMULATOR_CREDENTIALS, EMULATOR_MOTO_VERSION, emulatorClientConfig } from './emulator-settings';
 
@@ -54,25 +54,11 @@ export function startAwsEmulator(timeoutMs = 30_000, port = 0): Promise<AwsEmula
     killGroup(child, 'SIGKILL');
     clearTimeout(timer);
   };
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      void stop().then(() => reject(new Error(`the AWS emulator did not start: ${why}${stderr ? `\n${stderr.trim()}` : ''}`)));
-    };
-    const timer = setTimeout(() => fail(`no port after ${timeoutMs / 1000} s`), timeoutMs);
-    const exitedEarly = (code: number | null) => fail(`exited with ${code}`);
-    child.once('error', (error) => fail(error.message));
-    child.once('exit', exitedEarly);
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const listening = /^listening on (\d+)$/m.exec(stdout)?.[1];
-      if (!listening) return;
-      clearTimeout(timer);
-      child.off('exit', exitedEarly);
-      resolve({ endpoint: `http://127.0.0.1:${listening}`, pid: child.pid!, stop });
-    });
-  });
+  return listeningPort(child, 'the AWS emulator', { timeoutMs, stop, stderrTail: () => stderr }).then((listening) => ({
+    endpoint: `http://127.0.0.1:${listening}`,
+    pid: child.pid!,
+    stop,
+  }));
 }
 
 /** Signals every process of the child's group; a group already gone is fine. */

@@ -45,7 +45,7 @@ export interface InvokeRequest {
   readonly logType?: string;
 }
 
-/** A function version as moto keeps it (GetFunction's configuration) and its zip. */
+/** A function version as moto keeps it (GetFunction's configuration), and its zip when asked for. */
 interface FunctionVersion {
   readonly configuration: {
     FunctionName: string;
@@ -59,7 +59,7 @@ interface FunctionVersion {
     Environment?: { Variables?: Record<string, string> };
     LoggingConfig?: { LogFormat?: string; LogGroup?: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
   };
-  readonly code: string;
+  readonly code?: string;
 }
 
 /** A running execution environment. */
@@ -124,7 +124,7 @@ export class LambdaService {
     }
 
     const requestId = randomUUID();
-    const environment = this.takeEnvironment(found);
+    const environment = await this.takeEnvironment(request.region, config);
     const started = performance.now();
     let outcome: { result?: string; error?: unknown; timedOut?: boolean; exited?: string };
     try {
@@ -168,8 +168,14 @@ export class LambdaService {
     fs.rmSync(this.codeRoot, { recursive: true, force: true });
   }
 
-  private async functionVersion(request: InvokeRequest): Promise<FunctionVersion | InvokeAnswer> {
-    const query = new URLSearchParams({ region: request.region, name: request.functionName, ...(request.qualifier ? { qualifier: request.qualifier } : {}) });
+  /** The version the request names; its zip too with `withCode` (only a cold start of new code needs it). */
+  private async functionVersion(request: Pick<InvokeRequest, 'region' | 'functionName' | 'qualifier'>, withCode = false): Promise<FunctionVersion | InvokeAnswer> {
+    const query = new URLSearchParams({
+      region: request.region,
+      name: request.functionName,
+      ...(request.qualifier ? { qualifier: request.qualifier } : {}),
+      ...(withCode ? { code: '1' } : {}),
+    });
     const response = await fetch(`${this.options.motoEndpoint}/_emulator/lambda/function?${query}`);
     const answer = (await response.json()) as any;
     if (response.status !== 200) return lambdaError(response.status, answer.type, answer.message);
@@ -177,15 +183,14 @@ export class LambdaService {
   }
 
   /** An idle environment of this exact version, code and configuration, or a new one (a cold start). */
-  private takeEnvironment(version: FunctionVersion): Environment {
-    const config = version.configuration;
+  private async takeEnvironment(region: string, config: FunctionVersion['configuration']): Promise<Environment> {
     const key = createHash('sha256').update(JSON.stringify(config)).digest('hex');
     const idle = this.idle.get(key)?.pop();
     if (idle) {
       clearTimeout(idle.idleTimer);
       return idle;
     }
-    const codeDir = this.unzip(config.CodeSha256, version.code);
+    const codeDir = await this.codeDir(region, config);
     const logging = config.LoggingConfig ?? {};
     const child = spawn(process.execPath, [`--max-old-space-size=${config.MemorySize}`, RUNTIME, codeDir, config.Handler], {
       cwd: codeDir,
@@ -224,7 +229,11 @@ export class LambdaService {
       stream.setEncoding('utf8').on('data', (chunk: string) => {
         const parts = (partial + chunk).split('\n');
         partial = parts.pop() ?? '';
-        if (partial.length > MAX_LOG_LINE_BYTES) parts.push(partial), (partial = '');
+        // A line that never ends is cut where Lambda would cut it.
+        if (partial.length > MAX_LOG_LINE_BYTES) {
+          parts.push(partial);
+          partial = '';
+        }
         for (const line of parts) this.keepLine(environment, line);
       });
     };
@@ -386,10 +395,15 @@ export class LambdaService {
     return exited;
   }
 
-  /** The zip's files in a folder of their own, once per code hash. */
-  private unzip(codeSha256: string, codeBase64: string): string {
-    const dir = path.join(this.codeRoot, Buffer.from(codeSha256, 'base64').toString('hex') || 'empty');
+  /** The version's zip unzipped in a folder of its own, fetched and unzipped once per code hash. */
+  private async codeDir(region: string, config: FunctionVersion['configuration']): Promise<string> {
+    const dir = path.join(this.codeRoot, Buffer.from(config.CodeSha256, 'base64').toString('hex') || 'empty');
     if (fs.existsSync(dir)) return dir;
+    // The version's own ARN, so an alias moved meanwhile cannot hand over other code.
+    const version = await this.functionVersion({ region, functionName: config.FunctionArn }, true);
+    if ('status' in version) throw new Error(`the code of ${config.FunctionArn} could not be read: ${version.body.toString('utf8')}`);
+    const codeBase64 = version.code ?? '';
+    if (fs.existsSync(dir)) return dir; // unzipped by an invocation that started meanwhile
     const staging = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}`;
     for (const [name, bytes] of Object.entries(unzipSync(Buffer.from(codeBase64, 'base64')))) {
       const target = path.resolve(staging, name);

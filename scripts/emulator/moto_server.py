@@ -133,7 +133,10 @@ def _lambda_function(request):
         fn = backend.get_function(name, qualifier)
     except Exception as error:  # moto's UnknownFunctionException and kin carry AWS's answer
         return _json(404, {"type": getattr(error, "error_type", "ResourceNotFoundException"), "message": getattr(error, "message", str(error))})
-    return _json(200, {"configuration": fn.get_configuration(), "code": base64.b64encode(fn.code_bytes or b"").decode()})
+    answer = {"configuration": fn.get_configuration()}
+    if request.args.get("code") == "1":  # only a cold start of new code needs the zip
+        answer["code"] = base64.b64encode(fn.code_bytes or b"").decode()
+    return _json(200, answer)
 
 
 def _rest_api_stage(request, api_id, stage_name):

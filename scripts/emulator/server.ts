@@ -12,6 +12,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
+import { listeningPort } from './emulator-settings';
 import { LambdaService } from './lambda-service';
 import { RestApiGateway } from './rest-api-gateway';
 
@@ -27,7 +28,7 @@ export interface EmulatorServer {
 }
 
 /** Starts moto on a private port, resolving its endpoint once it listens. */
-function startMoto(log: (line: string) => void): Promise<{ endpoint: string; child: ChildProcess }> {
+async function startMoto(log: (line: string) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const child = spawn('python3', [MOTO_SERVER], {
     // AWS managed policies (AWSLambdaBasicExecutionRole, ...) exist only when moto loads them.
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
@@ -42,26 +43,8 @@ function startMoto(log: (line: string) => void): Promise<{ endpoint: string; chi
     // moto's request lines are noise; its tracebacks are not.
     for (const line of lines) if (line && !/"(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) \S* HTTP\/1\.[01]" \d{3} /.test(line)) log(`moto: ${line}`);
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail('no port after 30 s'), 30_000);
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`moto did not start: ${why}${stderr ? `\n${stderr.trim()}` : ''}`));
-    };
-    child.once('error', (error) => fail(error.message));
-    const exited = (code: number | null) => fail(`exited with ${code}`);
-    child.once('exit', exited);
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const port = /^listening on (\d+)$/m.exec(stdout)?.[1];
-      if (!port) return;
-      clearTimeout(timer);
-      child.off('exit', exited);
-      resolve({ endpoint: `http://127.0.0.1:${port}`, child });
-    });
-  });
+  const port = await listeningPort(child, 'moto', { timeoutMs: 30_000, stop: () => void child.kill('SIGKILL'), stderrTail: () => stderr });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
 /** The region a request is signed for (SigV4's credential scope), as AWS routes it. */
@@ -175,7 +158,10 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
   return { port, endpoint: `http://127.0.0.1:${port}`, close };
 }
 
-/** Stops on SIGINT, SIGTERM, and when `parentGone` fires; exits once everything it started has ended. */
+/**
+ * Stops on SIGINT, SIGTERM, when its parent is gone (reparented, or with `watchStdin` its
+ * stdin closed), and exits once everything it started has ended.
+ */
 export function stopOnSignals(server: EmulatorServer, say: (line: string) => void, watchStdin: boolean): void {
   let stopping = false;
   const stop = (why: string) => {

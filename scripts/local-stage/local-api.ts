@@ -76,14 +76,14 @@ export function toProxyEvent(
   request: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer },
   stage: string,
 ): APIGatewayProxyEvent | undefined {
-  const { path: pathname } = splitTarget(request.url);
+  const { path: pathname, search } = splitTarget(request.url);
   const prefix = `/${stage}`;
   if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return undefined;
-  const target = request.url.replace(/^[^?]*/, (whole) => new URL(whole, 'http://localhost').pathname.slice(prefix.length) || '/');
+  const apiPath = pathname.slice(prefix.length) || '/';
   // The local stage has two resources, as the deployed API: the root and {proxy+} below it.
-  const proxy = splitTarget(target).path.replace(/^\/+/, '');
+  const proxy = apiPath.replace(/^\/+/, '');
   return buildProxyEvent(
-    { method: request.method, target, headers: request.headers, body: request.body },
+    { method: request.method, target: `${apiPath}${search}`, headers: request.headers, body: request.body },
     { stage, resource: proxy === '' ? '/' : '/{proxy+}', pathParameters: proxy === '' ? null : { proxy } },
   );
 }

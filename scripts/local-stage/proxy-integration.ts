@@ -72,7 +72,7 @@ export class BadTargetError extends Error {}
 const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
 /** Splits a query string as API Gateway does, decoding strictly: `%ZZ` is refused, not passed on. */
-export function parseQuery(search: string): [string, string][] {
+function parseQuery(search: string): [string, string][] {
   if (search === '' || search === '?') return [];
   return search
     .slice(1)
