@@ -4,7 +4,9 @@
  * Synthesizes the environment chosen by ENVIRONMENT (default dev) once, then runs
  * `terraform init` and `terraform plan` for each stack (default: all the environment has),
  * side by side, into a fresh folder, and only when every stack planned replaces
- * plans/<environment>/ with it: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md.
+ * plans/<environment>/ with it: <stack>.tfplan, <stack>.txt, <stack>.json and summary.md, plus
+ * what `npm run apply` needs to apply exactly these plans from another checkout (<stack>/ and
+ * manifest.json: scripts/lib/plan-bundle.ts).
  * When a stack fails, plans/<environment>/ holds only a summary.md that says FAILED at the top
  * and names every failing stack, so no earlier green plan is left to review; every terraform
  * it started has ended before it exits. Exit codes follow `terraform plan -detailed-exitcode`:
@@ -22,6 +24,8 @@ import { TIERS } from '../src/config/environment-config';
 import { FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
+import { gitSource } from './lib/git-source';
+import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { StackPlan, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
@@ -42,8 +46,11 @@ export async function awsCredentialsAvailable(): Promise<boolean> {
   }
 }
 
-/** Stacks `npm run plan` knows; account-settings exists only where the environment creates it. */
-const STACKS = [ACCOUNT_SETTINGS_STACK, ...TIERS];
+/**
+ * Stacks `npm run plan` knows, in the order `cdktf deploy` applies them (account-settings, which
+ * exists only where the environment creates it, before the tiers that use it).
+ */
+export const STACKS = [ACCOUNT_SETTINGS_STACK, ...TIERS];
 
 /** `stacks` empty means every stack the environment has. */
 export function parsePlanArgs(args: string[]): { stacks: string[]; offline: boolean; drift: boolean } {
@@ -79,6 +86,11 @@ export interface PlanEnvironmentOptions {
    * @default 'archive-provider'
    */
   readonly packaging?: FunctionPackaging;
+  /**
+   * The local AWS planned against (a loopback AWS_ENDPOINT_URL): the tiers' URL outputs are its URLs.
+   * @default AWS
+   */
+  readonly localAwsEndpoint?: string;
   /** Runs on each synthesized stack folder before it is planned (the tests' local zip). */
   readonly prepareStack?: (stackDir: string) => Promise<unknown>;
 }
@@ -119,11 +131,12 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
       outdir: path.join(options.projectRoot, 'cdktf.out'),
       offlinePlan: options.offline,
       packaging: options.packaging,
+      localAwsEndpoint: options.localAwsEndpoint,
     }).stackDirs;
   } catch (error) {
     return fail([{ stack: '(synth)', message: (error as Error).message }]);
   }
-  const stacks = options.stacks.length ? options.stacks : Object.keys(stackDirs);
+  const stacks = (options.stacks.length ? [...new Set(options.stacks)] : Object.keys(stackDirs)).sort((a, b) => STACKS.indexOf(a) - STACKS.indexOf(b));
   const missing = stacks.filter((stack) => !stackDirs[stack]);
   if (missing.length) {
     return fail(missing.map((stack) => ({ stack, message: `${options.environment} has no stack ${stack}; its stacks are ${Object.keys(stackDirs).join(', ')}` })));
@@ -143,6 +156,23 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
   if (failures.length) return fail(failures, plans);
 
   fs.writeFileSync(path.join(fresh, 'summary.md'), renderSummary({ environment: options.environment, offline: options.offline, plans, drift: options.drift }));
+  const providers = Object.assign({}, ...plans.map((plan) => lockedProviders(fs.readFileSync(path.join(plan.files.config, '.terraform.lock.hcl'), 'utf8'))));
+  writeManifest(fresh, {
+    environment: options.environment,
+    source: gitSource(options.projectRoot) ?? null,
+    offline: options.offline,
+    drift: options.drift ?? false,
+    packaging: options.packaging ?? 'archive-provider',
+    terraform: plans[0].terraformVersion,
+    providers,
+    stacks: plans.map((plan) => ({
+      name: plan.stack,
+      tfplan: path.basename(plan.files.tfplan),
+      config: path.basename(plan.files.config),
+      workdir: path.relative(options.projectRoot, stackDirs[plan.stack]).split(path.sep).join('/'),
+      state: planState(plan.files.tfplan),
+    })),
+  });
   fs.rmSync(planDir, { recursive: true, force: true });
   fs.renameSync(fresh, planDir);
   return { planDir, plans, failures, exitCode: planExitCode(plans) };
@@ -150,7 +180,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
 
 async function main(): Promise<number> {
   const { stacks, offline: forcedOffline, drift } = parsePlanArgs(process.argv.slice(2));
-  const { environmentName: environment, packaging } = synthSettingsFrom(process.env);
+  const { environmentName: environment, packaging, localAwsEndpoint } = synthSettingsFrom(process.env);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const offline = forcedOffline || !(await awsCredentialsAvailable());
   if (offline && drift) throw new Error('--drift compares AWS with the state, so it needs AWS credentials; drop --offline or set credentials');
@@ -162,7 +192,7 @@ async function main(): Promise<number> {
       void interruptTerraform().then(() => process.exit(130));
     });
   }
-  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging });
+  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, localAwsEndpoint });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {
     for (const { stack, message } of result.failures) console.error(`plan failed for stack ${stack}: ${message}`);

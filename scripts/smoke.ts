@@ -29,6 +29,8 @@ export interface SmokeOptions {
   readonly environment: string;
   /** Folder holding each stack's folder. @default <projectRoot>/cdktf.out/stacks */
   readonly stacksDir?: string;
+  /** Tiers to check. @default every tier */
+  readonly tiers?: readonly string[];
   /** @default global fetch */
   readonly fetch?: typeof fetch;
 }
@@ -56,7 +58,7 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
     }
   };
 
-  for (const tier of TIERS) {
+  for (const tier of options.tiers ?? TIERS) {
     let outputs: Record<string, string>;
     try {
       outputs = await outputsOf(path.join(stacksDir, tier));

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GREETING_VARIABLE } from '../../lambda-src/settings';
+import { copyStackConfig } from './plan-bundle';
 import { errorText, runTerraform as terraform } from './terraform-run';
 
 /** What to do when terraform cannot reach the registry for a provider. */
@@ -52,6 +53,8 @@ export interface PlanFiles {
   readonly tfplan: string;
   readonly text: string;
   readonly json: string;
+  /** The folder of what terraform needs beside the plan to apply it (plan-bundle.ts). */
+  readonly config: string;
 }
 
 export class PlanError extends Error {
@@ -64,7 +67,8 @@ export class PlanError extends Error {
 /**
  * `terraform init` and `terraform plan` for one synthesized stack, non-interactively and with
  * no provider lock step (which would ask the registry), writing `<stack>.tfplan`,
- * `<stack>.txt` and `<stack>.json` to `planDir`. Honours TF_CLI_CONFIG_FILE, so a filesystem
+ * `<stack>.txt` and `<stack>.json` to `planDir`, and in `<stack>/` the files needed to apply the
+ * saved plan elsewhere (plan-bundle.ts). Honours TF_CLI_CONFIG_FILE, so a filesystem
  * mirror serves the providers.
  */
 export async function planStack(
@@ -73,12 +77,13 @@ export async function planStack(
   planDir: string,
   progress: (line: string) => void = () => undefined,
   options: { readonly refreshOnly?: boolean } = {},
-): Promise<StackPlan & { files: PlanFiles }> {
+): Promise<StackPlan & { files: PlanFiles; terraformVersion: string }> {
   fs.mkdirSync(planDir, { recursive: true });
   const files: PlanFiles = {
     tfplan: path.resolve(planDir, `${stack}.tfplan`),
     text: path.resolve(planDir, `${stack}.txt`),
     json: path.resolve(planDir, `${stack}.json`),
+    config: path.resolve(planDir, stack),
   };
   progress(`${stack}: terraform init`);
   const init = await terraform(stackDir, ['init', '-input=false', '-no-color']);
@@ -101,11 +106,14 @@ export async function planStack(
   const json = await terraform(stackDir, ['show', '-json', files.tfplan]);
   if (json.status !== 0) throw new PlanError(`${stack}: terraform show failed:\n${errorText(json.stderr)}`);
   fs.writeFileSync(files.json, json.stdout);
+  // After the plan: with the archive provider, the zip is written during plan.
+  copyStackConfig(stackDir, files.config);
 
-  const summary = summarizePlanJson(stack, JSON.parse(json.stdout), warnings, initWarnings, options.refreshOnly);
+  const planJson = JSON.parse(json.stdout);
+  const summary = summarizePlanJson(stack, planJson, warnings, initWarnings, options.refreshOnly);
   const { add, change, replace, destroy } = summary.counts;
   progress(`${stack}: ${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy, ${warnings.length} plan warnings`);
-  return { ...summary, files };
+  return { ...summary, files, terraformVersion: String(planJson.terraform_version) };
 }
 
 /** The attributes worth a reviewer's eye, per resource type. */

@@ -322,6 +322,20 @@ export const environmentFileSchema = strictObject(
     production: checked<boolean>(booleanRule('; use true for an environment whose alarms must reach someone')).default(false),
     /** Keep every log group when a stack is destroyed (Terraform forgets it: `skip_destroy`). */
     retainLogsOnDestroy: checked<boolean>(booleanRule('; use true to keep the logs when a stack is destroyed')).default(false),
+    /**
+     * The roles the GitHub workflows assume through OIDC (README, "Reviewing and shipping a
+     * change"); unset: the environment is not planned or applied by the workflows.
+     */
+    ci: strictObject(
+      {
+        /** Read-only role the pull-request plan and the drift check assume. */
+        planRoleArn: checked<string>(roleArnProblem),
+        /** Role the apply after merge assumes (it may assume `account.deployRoleArn`). */
+        applyRoleArn: checked<string>(roleArnProblem),
+      },
+      (value) =>
+        `${describeValue(value)} is not a CI setting; use {"planRoleArn": "arn:aws:iam::<account>:role/<read-only role>", "applyRoleArn": "arn:aws:iam::<account>:role/<apply role>"}`,
+    ).optional(),
     /** What the organisation requires of every IAM role the stacks create. */
     iam: strictObject(
       {
@@ -341,6 +355,23 @@ export const environmentFileSchema = strictObject(
       path: ['alarms', 'snsTopicArn'],
       message: 'missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call (arn:aws:sns:<region>:<account>:<topic>)',
     });
+  }
+  if (file.ci && file.state.type !== 's3') {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['ci'],
+      message: `set, but the state is ${describeValue(file.state.type)}: a workflow's local state would not outlive its job; keep the state in S3 (state.type "s3") or leave ci out`,
+    });
+  }
+  for (const field of ['planRoleArn', 'applyRoleArn'] as const) {
+    const roleAccount = typeof file.ci?.[field] === 'string' ? file.ci[field].split(':')[4] : undefined;
+    if (roleAccount !== undefined && typeof file.account.id === 'string' && roleAccount !== file.account.id) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ci', field],
+        message: `${describeValue(file.ci![field])} is a role of account ${roleAccount}, not of ${file.account.id}; use a role of the environment's account`,
+      });
+    }
   }
   // The choice must be made explicitly: the message says what each answer means for this region.
   if (file.apiGatewayCloudWatchRole !== 'create' && file.apiGatewayCloudWatchRole !== 'existing') {

@@ -182,6 +182,16 @@ describe('environment configuration', () => {
       { account: { id: '123456789012', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' } },
       'account.deployRoleArn: "arn:aws:iam::210987654321:role/deploy" is a role of account 210987654321, not of 123456789012; use the deploy role of account 123456789012',
     ],
+    [
+      { ci: { planRoleArn: 'arn:aws:iam::123456789012:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
+      'ci: set, but the state is "local": a workflow\'s local state would not outlive its job; keep the state in S3 (state.type "s3") or leave ci out',
+    ],
+    [
+      { state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { planRoleArn: 'arn:aws:iam::210987654321:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
+      'ci.planRoleArn: "arn:aws:iam::210987654321:role/plan" is a role of account 210987654321, not of 123456789012; use a role of the environment\'s account',
+    ],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { planRoleArn: 'plan' } }, 'ci.planRoleArn: "plan" is not an IAM role ARN'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: 'github' }, 'ci: "github" is not a CI setting; use {"planRoleArn"'],
     [{ alarms: { api5xx: 0 } }, 'alarms.api5xx: 0 is not a threshold; use a whole count of at least 1 per 5 minutes'],
     [{ alarms: { snsTopicArn: 'on-call' } }, 'alarms.snsTopicArn: "on-call" is not an SNS topic ARN'],
     [{ logsKmsKeyArn: 'alias/logs' }, 'logsKmsKeyArn: "alias/logs" is not a KMS key ARN'],

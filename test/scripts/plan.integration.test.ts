@@ -121,6 +121,17 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     expect(summary).toMatch(/^# Terraform plan: dev\n/);
     expect(summary).not.toContain('an older, green plan');
     expect(fs.readFileSync(path.join(planDir, 'standard.tfplan'), 'latin1')).not.toBe('old');
+    // The bundle npm run apply takes: the stacks in apply order, each with its files and their hashes.
+    const manifest = JSON.parse(fs.readFileSync(path.join(planDir, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ environment: 'dev', offline: true, drift: false, source: null, terraform: expect.stringMatching(/^1\.\d+\.\d+$/) });
+    expect(manifest.providers['registry.terraform.io/hashicorp/aws']).toBe('5.100.0');
+    expect(manifest.stacks.map((stack: any) => [stack.name, stack.workdir, stack.state])).toEqual(
+      ['account-settings', 'standard', 'premium'].map((stack) => [stack, `cdktf.out/stacks/${stack}`, { lineage: '', serial: 0 }]),
+    );
+    const zip = JSON.parse(fs.readFileSync(path.join(planDir, 'standard', 'cdk.tf.json'), 'utf8')).resource.aws_lambda_function;
+    expect(Object.keys(manifest.files)).toEqual(
+      expect.arrayContaining(['standard.tfplan', 'standard/cdk.tf.json', 'standard/.terraform.lock.hcl', `standard/${(Object.values(zip)[0] as any).filename}`]),
+    );
     // Nothing of the fresh folder is left beside it.
     expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
   }, 180_000);
@@ -152,7 +163,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     const dir = checkout();
     for (const environment of ['staging', 'prod']) {
       const file = path.join(dir, 'environments', `${environment}.json`);
-      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), state: { type: 'local' } }));
+      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), state: { type: 'local' }, ci: undefined }));
     }
     const stacks = { staging: ['standard', 'premium'], prod: ['account-settings', 'standard', 'premium'] };
     for (const [environment, names] of Object.entries(stacks)) {
@@ -165,7 +176,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     const dir = checkout();
     // prod as a team without S3 yet would have it: local state, like dev.
     const prodFile = path.join(dir, 'environments', 'prod.json');
-    fs.writeFileSync(prodFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(prodFile, 'utf8')), state: { type: 'local' } }));
+    fs.writeFileSync(prodFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(prodFile, 'utf8')), state: { type: 'local' }, ci: undefined }));
     // A state per environment that says whose it is, as an output the configuration lacks.
     for (const environment of ['dev', 'prod']) {
       const stateFile = path.join(dir, 'state', environment, 'standard.tfstate');

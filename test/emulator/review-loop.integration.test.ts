@@ -1,0 +1,189 @@
+/**
+ * The review loop against the local AWS, with the commands as typed: `npm run plan` in one git
+ * clone, the bundle copied to a clone at another path, `npm run apply -- plans/staging` there,
+ * `npm run plan` again (no changes). Staging, because its state is in S3 (the emulator's): a
+ * bundle applied from another checkout needs a state both can reach. Every refusal is checked to
+ * change nothing in the emulator (its inventory, the functions' settings, the state objects).
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { BucketLocationConstraint, CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
+import { emulatorExports } from '../../scripts/emulator/shell-exports';
+import { PROJECT_ROOT, checkout, makeTempDir, terraformSkipReason } from '../helpers';
+
+const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
+const describeEmulated = skipReason ? describe.skip : describe;
+if (skipReason) console.warn(`Skipping the review loop tests: ${skipReason}.`);
+
+const REGION = 'eu-central-1';
+const STAGING = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'environments', 'staging.json'), 'utf8'));
+
+interface Finished {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const run = spawnSync('git', ['-c', 'user.name=Reviewer', '-c', 'user.email=reviewer@example.com', ...args], { cwd, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+describeEmulated('reviewing and shipping a change: plan bundles applied from another clone', () => {
+  let emulator: AwsEmulator;
+  let planner: string;
+  let shipper: string;
+  let env: NodeJS.ProcessEnv;
+  let lambda: LambdaClient;
+  let s3: S3Client;
+
+  const run = (cwd: string, args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<Finished> =>
+    new Promise((resolve) => {
+      const child = spawn('npm', ['run', '--silent', ...args], { cwd, env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  const plan = (cwd: string, ...args: string[]) => run(cwd, ['plan', '--', ...args]);
+  const apply = (cwd: string, bundle: string) => run(cwd, ['apply', '--', bundle]);
+
+  /** The planner's plans/staging, copied to a new folder (as a CI artifact would be). */
+  const planned = async (cwd = planner): Promise<string> => {
+    const result = await plan(cwd);
+    if (result.code !== 0 && result.code !== 2) throw new Error(`npm run plan failed:\n${result.output.slice(-3000)}`);
+    const copy = path.join(makeTempDir('bundle-'), 'staging');
+    fs.cpSync(path.join(cwd, 'plans', 'staging'), copy, { recursive: true });
+    return copy;
+  };
+
+  /** Everything a refused apply must leave as it was: what exists, the functions' settings, the state objects. */
+  const snapshot = async (): Promise<string[]> => {
+    const lines = await emulatorInventory(emulator.endpoint, [REGION]);
+    for (const fn of (await lambda.send(new ListFunctionsCommand({}))).Functions ?? []) {
+      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.FunctionName }));
+      lines.push(`config ${fn.FunctionName} ${config.MemorySize} ${JSON.stringify(config.Environment?.Variables)} ${config.CodeSha256}`);
+    }
+    for (const object of (await s3.send(new ListObjectsV2Command({ Bucket: STAGING.state.bucket }))).Contents ?? []) lines.push(`state ${object.Key} ${object.ETag}`);
+    return lines.sort();
+  };
+
+  /** A commit in `cwd` with staging's greeting set to `greeting`. */
+  const commitGreeting = (cwd: string, greeting: string) => {
+    const file = path.join(cwd, 'environments', 'staging.json');
+    fs.writeFileSync(file, `${JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), greeting }, null, 2)}\n`);
+    git(cwd, 'commit', '-qam', `staging says ${greeting}`);
+  };
+
+  const copyInto = (bundle: string, cwd: string) => {
+    const target = path.join(cwd, 'plans', 'staging');
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.cpSync(bundle, target, { recursive: true });
+    return 'plans/staging';
+  };
+
+  const expectRefused = async (bundle: string, reason: RegExp) => {
+    const before = await snapshot();
+    const result = await apply(shipper, copyInto(bundle, shipper));
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('refused, nothing applied');
+    expect(result.output).toMatch(reason);
+    expect(await snapshot()).toEqual(before);
+  };
+
+  beforeAll(async () => {
+    emulator = await startAwsEmulator();
+    // Two git clones at different paths: one plans (a pull request's job), one applies (main's).
+    planner = checkout();
+    fs.copyFileSync(path.join(PROJECT_ROOT, '.gitignore'), path.join(planner, '.gitignore'));
+    git(planner, 'init', '-q');
+    git(planner, 'add', '-A');
+    git(planner, 'commit', '-qm', 'the reviewed change');
+    shipper = path.join(makeTempDir('shipping-'), 'clone');
+    git(path.dirname(shipper), 'clone', '-q', planner, shipper);
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(shipper, 'node_modules'));
+    env = { ...Object.fromEntries(emulatorExports(emulator.endpoint, REGION, planner).flatMap((line) => [...line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)].map(([, name, value]) => [name, value]))), ENVIRONMENT: 'staging', FORCE_COLOR: '0' };
+    // TF_CLI_CONFIG_FILE names the planner's mirror settings, which the shipper shares.
+    lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
+    s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION));
+    await s3.send(new CreateBucketCommand({ Bucket: STAGING.state.bucket, CreateBucketConfiguration: { LocationConstraint: STAGING.state.region as BucketLocationConstraint } }));
+    // Staging uses the account settings dev creates: a bundle of them, applied where planned.
+    const settingsPlan = await run(planner, ['plan', '--', 'account-settings'], { ENVIRONMENT: 'dev' });
+    if (settingsPlan.code !== 2) throw new Error(`planning dev's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);
+    const applied = await run(planner, ['apply', '--', 'plans/dev'], { ENVIRONMENT: 'dev' });
+    if (applied.code !== 0) throw new Error(`applying dev's account-settings failed:\n${applied.output.slice(-3000)}`);
+  }, 240_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('applies a bundle planned in another clone exactly, smoke-checks it, and then plans no changes', async () => {
+    git(shipper, 'fetch', '-q', 'origin');
+    git(shipper, 'reset', '-q', '--hard', 'origin/HEAD');
+    const bundle = await planned();
+    const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ environment: 'staging', source: { commit: git(planner, 'rev-parse', 'HEAD'), dirty: false }, offline: false });
+    expect(manifest.stacks.map((stack: any) => stack.name)).toEqual(['standard', 'premium']);
+
+    const applied = await apply(shipper, copyInto(bundle, shipper));
+    expect(applied.output).toContain('Applied standard, premium from plans/staging.');
+    expect(applied.output).toContain('Smoke checks: all 8 passed.');
+    expect(applied.code).toBe(0);
+
+    const again = await plan(shipper);
+    expect(again.output).toContain('standard: 0 to add, 0 to change, 0 to replace, 0 to destroy');
+    expect(again.code).toBe(0);
+  }, 300_000);
+
+  it('fails to apply a bundle planned from another commit than HEAD, and changes nothing', async () => {
+    const bundle = await planned();
+    git(shipper, 'fetch', '-q', 'origin');
+    git(shipper, 'reset', '-q', '--hard', 'origin/HEAD');
+    commitGreeting(shipper, 'Servus');
+    await expectRefused(bundle, new RegExp(`planned from commit ${git(planner, 'rev-parse', 'HEAD')} .*but HEAD is ${git(shipper, 'rev-parse', 'HEAD')}.*the code differs`));
+  }, 240_000);
+
+  it('fails to apply a bundle whose function zip was altered after the plan, and changes nothing', async () => {
+    const bundle = await planned();
+    git(shipper, 'fetch', '-q', 'origin');
+    git(shipper, 'reset', '-q', '--hard', 'origin/HEAD');
+    const zip = Object.keys(JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8')).files).find((file) => file.startsWith('standard/') && file.endsWith('.zip'))!;
+    fs.appendFileSync(path.join(bundle, zip), 'tampered');
+    await expectRefused(bundle, new RegExp(`${zip.replace(/[.]/g, '\\.')} was changed after the plan`));
+  }, 240_000);
+
+  it('fails to apply a bundle planned before another apply moved the state, and changes nothing', async () => {
+    git(shipper, 'fetch', '-q', 'origin');
+    git(shipper, 'reset', '-q', '--hard', 'origin/HEAD');
+    commitGreeting(shipper, 'Bonjour');
+    const older = await planned(shipper);
+    const newer = await planned(shipper);
+    const applied = await apply(shipper, copyInto(newer, shipper));
+    expect(applied.code).toBe(0);
+    await expectRefused(older, /stack standard: its state moved since the plan \(planned against lineage \S+ serial \d+, now lineage \S+ serial \d+\)/);
+  }, 300_000);
+
+  it('reports drift made through the AWS API with --drift, naming the function', async () => {
+    const state = await plan(planner);
+    if (state.code === 2) expect((await apply(planner, 'plans/staging')).code).toBe(0);
+    const functionName = `${STAGING.namePrefix}-staging-premium`;
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: 1024 }));
+    const drift = await plan(planner, '--drift');
+    expect(drift.code).toBe(2);
+    const summary = fs.readFileSync(path.join(planner, 'plans', 'staging', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^# Drift: staging/);
+    expect(summary).toContain('512 MB → 1024 MB');
+    // A drift bundle reports; it is never applied.
+    const refused = await apply(planner, 'plans/staging');
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('a --drift (refresh-only) plan');
+  }, 240_000);
+});
