@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { findProviderMirror } from '../scripts/air-gapped/provider-mirror';
 import { copyProject } from '../scripts/lib/project-copy';
 
@@ -50,4 +50,37 @@ export function terraformSkipReason(): string | undefined {
   if (spawnSync('terraform', ['version'], { encoding: 'utf8' }).status !== 0) return 'terraform is not on PATH';
   if (!findProviderMirror()) return 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)';
   return undefined;
+}
+
+/** How a command run by {@link runAsTyped} ended, and what it printed (stdout and stderr, interleaved). */
+export interface Finished {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/**
+ * Runs a command as a shell would, in a process group of its own that is killed whole after
+ * `timeoutMs`; terminal escape codes are stripped, so the output is what a person reads.
+ */
+export function runAsTyped(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), options.timeoutMs ?? 240_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
+    });
+  });
+}
+
+/** The variables `npm run emulator`'s export lines set in a shell. */
+export function exportedEnvironment(lines: readonly string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const line of lines) {
+    for (const [, name, value] of line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)) env[name] = value;
+  }
+  return env;
 }

@@ -212,7 +212,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const dev = stackOf(await synth('dev', dir), 'standard');
     expect((await runTerraform(dev.dir, ['init', '-input=false', '-no-color'])).status).toBe(0);
     await expect(planStackAgainstEmulator(dev)).rejects.toThrow(/AWS account ID not allowed: 123456789012/);
-    editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '999999999999' } }));
+    editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '999999999999' }, ci: undefined }));
     const prod = stackOf(await synth('prod', dir), 'standard');
     const init = await runTerraform(prod.dir, ['init', '-input=false', '-no-color']);
     expect(init.status).toBe(1);

@@ -6,7 +6,6 @@
  * them (plus `--auto-approve`, which answers cdktf's approval prompt). The deployed API then
  * answers over HTTP, the function writes its logs, and nothing the emulator started outlives it.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { zipSync } from 'fflate';
@@ -15,7 +14,7 @@ import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand,
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { checkout, terraformSkipReason } from '../helpers';
+import { checkout, exportedEnvironment, runAsTyped, terraformSkipReason } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -24,19 +23,6 @@ if (skipReason) console.warn(`Skipping the local AWS tests: ${skipReason}.`);
 const REGION = 'eu-central-1';
 const MISBEHAVING = path.join(__dirname, '..', 'fixtures', 'handlers', 'misbehaving.js');
 
-interface Finished {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-/** The environment `npm run emulator`'s export lines give a shell. */
-function exportedEnvironment(lines: readonly string[]): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const line of lines) {
-    for (const [, name, value] of line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)) env[name] = value;
-  }
-  return env;
-}
 
 /** Processes of the emulator's group that still run (zombies do not). */
 function groupMembers(pgid: number): number[] {
@@ -63,19 +49,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
   const urls: Record<string, string> = {};
 
   /** Runs a command in the checkout as a shell would, with the exported lines set. */
-  const run = (command: string, args: string[], timeoutMs = 240_000): Promise<Finished> =>
-    new Promise((resolve) => {
-      const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env, FORCE_COLOR: '0', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        // Strip the terminal UI's escape codes: what is left is what a person reads.
-        resolve({ code, output: output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
-      });
-    });
+  const run = (command: string, args: string[]) => runAsTyped(command, args, { cwd: dir, env: { ...env, FORCE_COLOR: '0', CI: '1' } });
   const cdktf = (...args: string[]) => run('npx', ['cdktf', ...args]);
   const outputs = async (stack: string) => {
     const shown = await run('terraform', [`-chdir=cdktf.out/stacks/${stack}`, 'output', '-json']);

@@ -5,14 +5,14 @@
  * bundle applied from another checkout needs a state both can reach. Every refusal is checked to
  * change nothing in the emulator (its inventory, the functions' settings, the state objects).
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { BucketLocationConstraint, CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { PROJECT_ROOT, checkout, makeTempDir, terraformSkipReason } from '../helpers';
+import { PROJECT_ROOT, checkout, exportedEnvironment, makeTempDir, runAsTyped, terraformSkipReason } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -20,11 +20,6 @@ if (skipReason) console.warn(`Skipping the review loop tests: ${skipReason}.`);
 
 const REGION = 'eu-central-1';
 const STAGING = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'environments', 'staging.json'), 'utf8'));
-
-interface Finished {
-  readonly code: number | null;
-  readonly output: string;
-}
 
 function git(cwd: string, ...args: string[]): string {
   const run = spawnSync('git', ['-c', 'user.name=Reviewer', '-c', 'user.email=reviewer@example.com', ...args], { cwd, encoding: 'utf8' });
@@ -40,18 +35,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
   let lambda: LambdaClient;
   let s3: S3Client;
 
-  const run = (cwd: string, args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<Finished> =>
-    new Promise((resolve) => {
-      const child = spawn('npm', ['run', '--silent', ...args], { cwd, env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, output });
-      });
-    });
+  const run = (cwd: string, args: string[], extra: NodeJS.ProcessEnv = {}) => runAsTyped('npm', ['run', '--silent', ...args], { cwd, env: { ...env, ...extra } });
   const plan = (cwd: string, ...args: string[]) => run(cwd, ['plan', '--', ...args]);
   const apply = (cwd: string, bundle: string) => run(cwd, ['apply', '--', bundle]);
 
@@ -109,8 +93,8 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     shipper = path.join(makeTempDir('shipping-'), 'clone');
     git(path.dirname(shipper), 'clone', '-q', planner, shipper);
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(shipper, 'node_modules'));
-    env = { ...Object.fromEntries(emulatorExports(emulator.endpoint, REGION, planner).flatMap((line) => [...line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)].map(([, name, value]) => [name, value]))), ENVIRONMENT: 'staging', FORCE_COLOR: '0' };
     // TF_CLI_CONFIG_FILE names the planner's mirror settings, which the shipper shares.
+    env = { ...exportedEnvironment(emulatorExports(emulator.endpoint, REGION, planner)), ENVIRONMENT: 'staging', FORCE_COLOR: '0' };
     lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
     s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION));
     await s3.send(new CreateBucketCommand({ Bucket: STAGING.state.bucket, CreateBucketConfiguration: { LocationConstraint: STAGING.state.region as BucketLocationConstraint } }));
