@@ -77,6 +77,19 @@ function isProxyEvent(event: unknown): event is APIGatewayProxyEvent {
   );
 }
 
+/**
+ * What is wrong with the shape of a proxy event's fields the handler reads, if anything: API
+ * Gateway always sends strings and string maps there, so anything else is a malformed event
+ * (a hand-made test event, another integration), answered 400 rather than failing.
+ */
+function malformedField(event: APIGatewayProxyEvent): string | undefined {
+  const stringMap = (value: unknown) => value === null || value === undefined || (jsonType(value) === 'object' && Object.values(value as object).every((inner) => typeof inner === 'string'));
+  if (!stringMap(event.queryStringParameters)) return 'queryStringParameters must be null or a map of strings';
+  if (!stringMap(event.pathParameters)) return 'pathParameters must be null or a map of strings';
+  if (event.body !== null && event.body !== undefined && typeof event.body !== 'string') return `body must be a string or null, got ${jsonType(event.body)}`;
+  return undefined;
+}
+
 function nameFromBody(event: APIGatewayProxyEvent): string | undefined {
   if (!event.body) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -135,6 +148,8 @@ function answerProxy(event: APIGatewayProxyEvent, requestId: string): APIGateway
     });
   }
   try {
+    const malformed = malformedField(event);
+    if (malformed) throw new BadRequestError(`malformed proxy event: ${malformed}`);
     const name =
       checkedName(event.queryStringParameters?.name, 'query parameter "name"') ??
       nameFromBody(event) ??
@@ -155,11 +170,11 @@ function answerProxy(event: APIGatewayProxyEvent, requestId: string): APIGateway
 
 function answerDirect(event: unknown, requestId: string): string {
   try {
-    // No payload is `{}` (the walkthrough's first call); anything else must be an object.
-    if (event !== undefined && event !== null && jsonType(event) !== 'object') {
+    // No payload at all is the walkthrough's first call; anything sent must be an object (not null).
+    if (event !== undefined && jsonType(event) !== 'object') {
       throw new BadRequestError(`the payload must be a JSON object such as {"name": "David"}, got ${jsonType(event)}`);
     }
-    const name = checkedName((event as DirectEvent | null | undefined)?.name, 'name') ?? DEFAULT_NAME;
+    const name = checkedName((event as DirectEvent | undefined)?.name, 'name') ?? DEFAULT_NAME;
     log({ requestId, kind: 'direct', nameLength: characterCount(name) });
     return `${greetingWord()} ${name}`;
   } catch (error) {

@@ -19,8 +19,8 @@ import { gitSource } from './lib/git-source';
 import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, readManifest, stateProblem, stateStamp } from './lib/plan-bundle';
 import { errorText, interruptTerraform, runTerraform } from './lib/terraform-run';
 import { SmokeCheck, smokeChecks } from './smoke';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export function parseApplyArgs(args: string[]): { bundle: string } {
   const usage = 'use npm run apply -- plans/<environment> (the folder npm run plan wrote)';

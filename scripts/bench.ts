@@ -34,8 +34,8 @@ import { runTerraform } from './lib/terraform-run';
 import { emulatorClientConfig } from './emulator/emulator-settings';
 import { InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { findProviderMirror, mirrorHasProvider, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
 const TIME = '/usr/bin/time';
 

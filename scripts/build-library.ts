@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const target = path.join(PROJECT_ROOT, 'dist', 'handler', 'index.js');
 fs.mkdirSync(path.dirname(target), { recursive: true });
 fs.copyFileSync(buildHandlerBundle(PROJECT_ROOT).file, target);

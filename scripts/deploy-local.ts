@@ -10,9 +10,8 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseArgs } from 'util';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from '../src/config/load-environment';
+import { environmentNameFrom } from '../src/config/load-environment';
 import { AwsEmulator, emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emulator';
 import {
   EmulatedEnvironment,
@@ -25,8 +24,8 @@ import {
 import { copyProject } from './lib/project-copy';
 import { useProviderMirror } from './air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from './lib/terraform-run';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 const USAGE = 'usage: npm run deploy:local [-- --environment <name>]';
 
@@ -37,7 +36,7 @@ export function parseDeployLocalArgs(args: string[], env: NodeJS.ProcessEnv = pr
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${USAGE}`);
   }
-  return { environment: values.environment ?? (env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT) };
+  return { environment: values.environment ?? environmentNameFrom(env) };
 }
 
 function table(rows: string[][]): string {

@@ -8,12 +8,12 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
 import { emulatorUnavailableReason } from './emulator/aws-emulator';
 import { emulatorExports } from './emulator/shell-exports';
 import { startEmulatorServer, stopOnSignals } from './emulator/server';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: npm run emulator [-- --port <1-65535>]';
 
 export function parseEmulatorArgs(args: string[]): { port: number } {
@@ -44,7 +44,7 @@ async function main(): Promise<number | undefined> {
     say(`emulator: ${missing}; see README "Your own AWS, locally"`);
     return 1;
   }
-  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const environment = environmentNameFrom(process.env);
   const { region } = loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments'));
   const server = await startEmulatorServer({ port });
   stopOnSignals(server, say, false);

@@ -22,8 +22,8 @@ import { reconcileDriftIssue } from './github/drift-issue';
 import { GitHubClient } from './github/github-client';
 import { upsertPlanComment } from './github/plan-comment';
 import { downloadReviewedBundle } from './github/reviewed-bundle';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const COMMANDS = ['environments', 'comment', 'drift-issue', 'fetch-bundle'] as const;
 type Command = (typeof COMMANDS)[number];
 

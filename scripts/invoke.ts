@@ -1,5 +1,5 @@
 /**
- * `npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>] [--tier <tier>]`
+ * `npm run invoke -- [--payload <file.json>|-] [--env NAME=VALUE ...] [--memory <MB>] [--tier <tier>]`
  *
  * Runs the bundled handler once the way `aws lambda invoke` does: the result goes to stdout
  * as JSON (like the walkthrough's out.txt), the function's logs and a REPORT line to stderr.
@@ -13,12 +13,12 @@ import * as lambdaLocal from 'lambda-local';
 import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
 import { MAX_SYNC_INVOKE_PAYLOAD_BYTES, memorySizeProblem } from '../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../src/rules/defaults';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
-const USAGE = 'usage: npm run invoke -- [--payload <file.json>] [--env NAME=VALUE ...] [--memory <MB>] [--tier standard|premium]';
+const USAGE = 'usage: npm run invoke -- [--payload <file.json>|-] [--env NAME=VALUE ...] [--memory <MB>] [--tier standard|premium]';
 
 /** What the command line asked for; unset values come from the environment's config. */
 export interface InvokeArgs {
@@ -39,6 +39,41 @@ export interface InvokeOptions {
   readonly timeoutSeconds?: number;
 }
 
+/**
+ * The payload file's text, read at most one byte past Lambda's synchronous limit whatever it
+ * is (a file, a device such as /dev/zero, a pipe, /dev/stdin): its size is never trusted.
+ */
+function readPayload(file: string): string {
+  const tooLarge = () =>
+    new Error(
+      `--payload ${file}: more than ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} bytes, more than Lambda takes in a synchronous invocation (RequestEntityTooLargeException: ` +
+        `Request must be smaller than ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation); send a smaller event`,
+    );
+  // This process's own stdin is read as it is: opening /dev/stdin anew fails where it is a socket.
+  const stdin = file === '-' || file === '/dev/stdin';
+  let fd: number;
+  try {
+    fd = stdin ? 0 : fs.openSync(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`--payload ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}; give the path of a JSON event`);
+  }
+  try {
+    if (fs.fstatSync(fd).isDirectory()) throw new Error(`--payload ${file}: is a directory; give the path of a JSON event`);
+    const buffer = Buffer.alloc(MAX_SYNC_INVOKE_PAYLOAD_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_SYNC_INVOKE_PAYLOAD_BYTES) throw tooLarge();
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    if (!stdin) fs.closeSync(fd);
+  }
+}
+
 /** Reads the command line; throws with the flag, the value and the fix on bad input. */
 export function parseInvokeArgs(args: string[]): InvokeArgs {
   let values;
@@ -55,16 +90,9 @@ export function parseInvokeArgs(args: string[]): InvokeArgs {
   let payload: unknown = {};
   if (values.payload !== undefined) {
     const file = values.payload;
-    if (!fs.existsSync(file)) throw new Error(`--payload ${file}: no such file; give the path of a JSON event`);
-    const bytes = fs.statSync(file).size;
-    if (bytes > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
-      throw new Error(
-        `--payload ${file}: ${bytes} bytes is more than Lambda takes in a synchronous invocation (RequestEntityTooLargeException: ` +
-          `Request must be smaller than ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation); send a smaller event`,
-      );
-    }
+    const text = readPayload(file);
     try {
-      payload = JSON.parse(fs.readFileSync(file, 'utf8'));
+      payload = JSON.parse(text);
     } catch (error) {
       throw new Error(`--payload ${file}: not valid JSON (${(error as Error).message}); fix the file`);
     }
@@ -137,7 +165,7 @@ export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
 async function main(): Promise<void> {
   let options: InvokeOptions;
   try {
-    const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+    const environmentName = environmentNameFrom(process.env);
     options = invokeOptions(parseInvokeArgs(process.argv.slice(2)), loadEnvironment(environmentName, path.join(PROJECT_ROOT, 'environments')));
   } catch (error) {
     console.error(`invoke: ${(error as Error).message}`);

@@ -29,8 +29,8 @@ import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { StackPlan, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /**
  * Whether the AWS SDK's default credential chain finds credentials here: variables, SSO,

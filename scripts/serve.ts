@@ -12,10 +12,10 @@ import { parseArgs } from 'util';
 import { GREETING_VARIABLE } from '../lambda-src/settings';
 import { buildHandlerBundle, handlerPaths } from '../src/bundling/handler-bundle';
 import { TIERS, Tier } from '../src/config/environment-config';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
 import { createLocalApi } from './local-stage/local-api';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: npm start [-- --tier standard|premium] [--watch]';
 
 export function parseServeArgs(args: string[]): { tier: Tier; watch: boolean } {
@@ -37,7 +37,7 @@ function main(): void {
     process.exit(2);
   }
   const { tier, watch } = parseServeArgs(process.argv.slice(2));
-  const environmentName = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const environmentName = environmentNameFrom(process.env);
   const environment = loadEnvironment(environmentName, path.join(PROJECT_ROOT, 'environments'));
   const tierConfig = environment.tiers[tier];
   // As deployed: the environment's greeting, unless GREETING is set for this run.

@@ -12,10 +12,10 @@ import * as path from 'path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { TIERS } from '../src/config/environment-config';
-import { DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE, loadEnvironment } from '../src/config/load-environment';
+import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
 import { runTerraform } from './lib/terraform-run';
+import { PROJECT_ROOT } from './lib/project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export interface SmokeCheck {
   readonly name: string;
@@ -95,7 +95,7 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
 }
 
 async function main(): Promise<number> {
-  const environment = process.env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+  const environment = environmentNameFrom(process.env);
   const checks = await smokeChecks({ projectRoot: PROJECT_ROOT, environment });
   for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
   const failed = checks.filter((check) => !check.ok).length;

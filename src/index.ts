@@ -11,8 +11,8 @@ export { ApiGatewayAccount, PUSH_TO_CLOUDWATCH_POLICY_ARN } from './constructs/a
 export type { ApiGatewayAccountProps } from './constructs/api-gateway-account';
 export { GreetingFunction, SUPPORTED_RUNTIMES } from './constructs/greeting-function';
 export type { GreetingFunctionProps, NodeRuntime, PrebuiltZip } from './constructs/greeting-function';
-export { BASIC_EXECUTION_POLICY_ARN, LoggingRole, XRAY_WRITE_POLICY_ARN } from './constructs/logging-role';
-export type { LoggingRoleProps } from './constructs/logging-role';
+export { BASIC_EXECUTION_POLICY_ARN, LOG_WRITING_ACTIONS, LoggingRole, XRAY_TRACING_ACTIONS, XRAY_WRITE_POLICY_ARN } from './constructs/logging-role';
+export type { ILogGroupRef, LoggingRoleProps } from './constructs/logging-role';
 export { ACCESS_LOG_FORMAT, ProxyApi } from './constructs/proxy-api';
 export type { IProxyApiHandler, ProxyApiProps, ThrottleSettings } from './constructs/proxy-api';
 export type { RoleSettings } from './constructs/service-role';

@@ -364,7 +364,9 @@ export class LambdaService {
       await put();
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-      // The stream is new; the group too when nothing created it (AWSLambdaBasicExecutionRole lets Lambda create it).
+      // The stream is new; the group too when nothing created it. (AWS creates a group only for a
+      // role that may logs:CreateLogGroup, as AWSLambdaBasicExecutionRole may; this emulator
+      // does not evaluate IAM.)
       await client.send(new CreateLogGroupCommand({ logGroupName: group })).catch(() => undefined);
       await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: environment.logStream })).catch(() => undefined);
       await put();

@@ -183,11 +183,20 @@ const tagsSchema = z
     if (count > room) {
       problem([], `${count} tags are more than AWS takes with the app's own (${APP_TAGS.join(', ')}): ${MAX_TAGS_PER_RESOURCE} per resource; use at most ${room}`);
     }
+    const seen = new Map<string, string>();
     for (const [key, value] of Object.entries(tags)) {
       if ((APP_TAGS as readonly string[]).includes(key)) {
         problem([key], `the app sets this tag to the stack's tier on every resource; use another key`);
         continue;
       }
+      // IAM compares tag keys case-insensitively (CreateRole: "Duplicate tag keys found").
+      const appTag = APP_TAGS.find((tag) => tag.toLowerCase() === key.toLowerCase());
+      const earlier = appTag ?? seen.get(key.toLowerCase());
+      if (earlier !== undefined) {
+        problem([key], `differs from ${appTag ? "the app's own tag " : ''}${JSON.stringify(earlier)} only in case, and IAM takes tag keys case-insensitively (Duplicate tag keys found); use one key`);
+        continue;
+      }
+      seen.set(key.toLowerCase(), key);
       // Template syntax first: it is the more dangerous problem, and the characters rule repeats it.
       const keyTemplate = terraformTemplateProblem(key);
       problem([key], keyTemplate ? `the key ${keyTemplate}` : tagKeyProblem(key));
@@ -355,6 +364,16 @@ export const environmentFileSchema = strictObject(
       path: ['alarms', 'snsTopicArn'],
       message: 'missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call (arn:aws:sns:<region>:<account>:<topic>)',
     });
+  }
+  // CloudWatch alarms notify, and CloudWatch Logs encrypts with, resources of their own region only.
+  for (const [fieldPath, arn, what] of [
+    [['alarms', 'snsTopicArn'], file.alarms.snsTopicArn, 'CloudWatch alarms notify SNS topics of their own region only'],
+    [['logsKmsKeyArn'], file.logsKmsKeyArn, 'CloudWatch Logs encrypts with KMS keys of its own region only'],
+  ] as const) {
+    const arnRegion = typeof arn === 'string' ? arn.split(':')[3] : undefined;
+    if (arnRegion !== undefined && typeof file.region === 'string' && arnRegion !== file.region) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...fieldPath], message: `${describeValue(arn)} is in ${arnRegion}, not the environment's ${file.region}; ${what}: use one in ${file.region}` });
+    }
   }
   if (file.ci && file.state.type !== 's3') {
     ctx.addIssue({

@@ -1,11 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { visit } from 'jsonc-parser';
 import { z } from 'zod';
 import { EnvironmentConfig, environmentFileSchema } from './environment-config';
 
 /** The variable that selects the environment, and its value when unset. */
 export const ENVIRONMENT_VARIABLE = 'ENVIRONMENT';
 export const DEFAULT_ENVIRONMENT = 'dev';
+
+/** The environment a process's variables choose: ENVIRONMENT, else dev. */
+export function environmentNameFrom(env: NodeJS.ProcessEnv): string {
+  return env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT;
+}
 
 /** Bad configuration: the message names the file, the field, the value and the fix. */
 export class ConfigError extends Error {
@@ -39,13 +45,87 @@ export function loadEnvironment(name: string, dir: string): EnvironmentConfig {
   }
   const file = path.join(dir, `${name}.json`);
   const source = `environments/${name}.json`;
+  return parseEnvironment(name, readEnvironmentJson(file, source), source);
+}
+
+/** Deeper than any environment file needs (they nest four levels); JSON.parse recurses per level. */
+const MAX_NESTING = 32;
+
+/**
+ * An environment file's JSON, refusing what JSON.parse would take silently or explain badly:
+ * a folder, a byte order mark, nesting past {@link MAX_NESTING}, a key given twice in one
+ * object (JSON.parse keeps the last), a string that is not valid Unicode (a lone surrogate,
+ * which Terraform would turn into U+FFFD).
+ */
+export function readEnvironmentJson(file: string, source: string): unknown {
+  if (fs.statSync(file).isDirectory()) throw new ConfigError(`${source} is a folder, not a file; an environment is one JSON file`);
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.startsWith('\uFEFF')) throw new ConfigError(`${source} starts with a byte order mark (U+FEFF), which JSON does not allow; save it as UTF-8 without BOM`);
+  const depth = nestingDepth(text);
+  if (depth > MAX_NESTING) throw new ConfigError(`${source} nests ${depth} levels deep; an environment file needs at most 4 (and ${MAX_NESTING} are allowed): fix its structure`);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`${source} is not valid JSON (${(error as Error).message}); fix its syntax`);
   }
-  return parseEnvironment(name, raw, source);
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate) {
+    throw new ConfigError(`${source}: ${duplicate.path}${duplicate.path ? '.' : ''}${duplicate.key} is given twice; JSON keeps only the last, so say it once`);
+  }
+  const broken = firstIllFormedString(raw);
+  if (broken !== undefined) {
+    throw new ConfigError(`${source}: ${broken || '(top level)'} holds a lone surrogate (half of a UTF-16 pair), which is not Unicode and Terraform would turn into U+FFFD; remove it`);
+  }
+  return raw;
+}
+
+/** How deep objects and arrays nest in JSON text, strings skipped; in one pass, without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === '}' || char === ']') depth--;
+  }
+  return deepest;
+}
+
+/** The first key that appears twice in one object, with the path of that object. */
+function firstDuplicateKey(text: string): { path: string; key: string } | undefined {
+  const seen: Set<string>[] = [];
+  let found: { path: string; key: string } | undefined;
+  visit(text, {
+    onObjectBegin: () => void seen.push(new Set()),
+    onObjectEnd: () => void seen.pop(),
+    onObjectProperty: (key, _offset, _length, _line, _column, pathSupplier) => {
+      const keys = seen[seen.length - 1];
+      if (!found && keys.has(key)) found = { path: pathSupplier().join('.'), key };
+      keys.add(key);
+    },
+  });
+  return found;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The dotted path of the first string (key or value) that holds a lone surrogate. */
+function firstIllFormedString(value: unknown, at = ''): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? at : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const inside = at ? `${at}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return inside;
+    const found = firstIllFormedString(inner, inside);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

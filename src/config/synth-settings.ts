@@ -2,7 +2,7 @@
  * The settings of a synth that are not an environment's (those are in `environments/`): read
  * from this process's environment variables by main.ts and the scripts, checked here, once.
  */
-import { ConfigError, DEFAULT_ENVIRONMENT, ENVIRONMENT_VARIABLE } from './load-environment';
+import { ConfigError, environmentNameFrom } from './load-environment';
 
 /** How the function's zip is made. */
 export const FUNCTION_PACKAGINGS = ['archive-provider', 'synth-zip'] as const;
@@ -42,7 +42,7 @@ export function synthSettingsFrom(env: NodeJS.ProcessEnv): SynthSettings {
   const offline = env.OFFLINE_PLAN ?? '';
   if (!['', '0', '1'].includes(offline)) throw new ConfigError(`OFFLINE_PLAN=${JSON.stringify(offline)} is not 0 or 1; use OFFLINE_PLAN=1 to plan without AWS`);
   return {
-    environmentName: env[ENVIRONMENT_VARIABLE] || DEFAULT_ENVIRONMENT,
+    environmentName: environmentNameFrom(env),
     offlinePlan: offline === '1',
     packaging: packaging as FunctionPackaging,
     localAwsEndpoint: localAwsEndpoint(env.AWS_ENDPOINT_URL),

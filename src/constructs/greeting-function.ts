@@ -187,6 +187,8 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
 
     const executionRole =
       props.executionRole ?? new LoggingRole(this, 'execution-role', { roleName: `${props.functionName}-logging`, roleSettings: props.roleSettings });
+    // Its own group only: a late invocation can neither recreate a deleted group nor write another.
+    const logWriting = executionRole.grantLogWriting(this, 'log-writing', logGroup);
     const fn = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
       description: 'Answers "<greeting> <name>", directly or through API Gateway',
@@ -210,7 +212,7 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       },
       // Every change of code or configuration publishes a version the alias then points at.
       publish: true,
-      dependsOn: [logGroup, ...executionRole.policyAttachments],
+      dependsOn: [logGroup, ...executionRole.permissions, ...(logWriting ? [logWriting] : [])],
     });
     const alias = new LambdaAlias(this, 'alias', {
       name: aliasName,

@@ -30,6 +30,13 @@ export const MAX_THROTTLE_BURST = 5000;
  * The regions hashicorp/aws 5.100.0 (the pinned provider) knows, read from its endpoint data;
  * a region outside it fails only at apply, or plans against nothing.
  */
+/** Regions outside the aws partition, and their partition: refused, since the app writes arn:aws: ARNs. */
+const OTHER_PARTITIONS: readonly (readonly [RegExp, string])[] = [
+  [/^cn-/, 'aws-cn'],
+  [/^us-gov-/, 'aws-us-gov'],
+  [/^[a-z]{2}-iso[a-z]?-/, 'aws-iso'],
+];
+
 export const AWS_REGIONS = [
   'af-south-1', 'ap-east-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2',
   'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7',
@@ -41,13 +48,23 @@ export const AWS_REGIONS = [
 
 /** `what` names the region's use in the message, such as "the bucket's region". */
 export function regionProblem(value: unknown, what = 'a region'): string | undefined {
+  const partition = typeof value === 'string' ? OTHER_PARTITIONS.find(([pattern]) => pattern.test(value))?.[1] : undefined;
+  if (partition) {
+    return (
+      `${describeValue(value)} is a region of the ${partition} partition; the app deploys to the aws partition only (it writes arn:aws: ARNs, ` +
+      `and the other partitions need accounts, credentials and endpoints of their own): use ${what} code such as "eu-central-1"`
+    );
+  }
   if (typeof value === 'string' && (AWS_REGIONS as readonly string[]).includes(value)) return undefined;
   return `${describeValue(value)} is not an AWS region the pinned provider (hashicorp/aws 5.100.0) knows; use ${what} code such as "eu-central-1" (AWS_REGIONS in src/rules/aws-limits.ts lists them)`;
 }
 
 /** How a value is shown in a message: `missing`, or as JSON. */
 export function describeValue(value: unknown): string {
-  return value === undefined ? 'missing' : JSON.stringify(value);
+  if (value === undefined) return 'missing';
+  // JSON.stringify shows these as null; 1e400 parses as Infinity.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (beyond what a JSON number can hold)`;
+  return JSON.stringify(value);
 }
 
 export function memorySizeProblem(value: unknown): string | undefined {

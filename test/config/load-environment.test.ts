@@ -208,8 +208,63 @@ describe('environment configuration', () => {
     [{ alarms: [] }, 'alarms: [] is not an alarm setting; use {"functionErrors": 1'],
     [{ state: { type: 'local', bucket: 'b' } }, 'state.bucket: unknown field for local state; use type'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', lock: true } }, 'state.lock: unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile'],
+    [{ tags: { Tier: 'gold' } }, 'tags.Tier: differs from the app\'s own tag "tier" only in case, and IAM takes tag keys case-insensitively (Duplicate tag keys found); use one key'],
+    [{ tags: { team: 'a', Team: 'b' } }, 'tags.Team: differs from "team" only in case, and IAM takes tag keys case-insensitively'],
+    [{ region: 'cn-north-1' }, 'region: "cn-north-1" is a region of the aws-cn partition; the app deploys to the aws partition only'],
+    [{ region: 'us-gov-west-1' }, 'region: "us-gov-west-1" is a region of the aws-us-gov partition'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', region: 'cn-northwest-1' } }, 'state.region: "cn-northwest-1" is a region of the aws-cn partition'],
+    [
+      { alarms: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:on-call' } },
+      'alarms.snsTopicArn: "arn:aws:sns:us-east-1:123456789012:on-call" is in us-east-1, not the environment\'s eu-central-1; CloudWatch alarms notify SNS topics of their own region only: use one in eu-central-1',
+    ],
+    [
+      { logsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      'logsKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" is in eu-west-1, not the environment\'s eu-central-1; CloudWatch Logs encrypts with KMS keys of its own region only',
+    ],
+    [{ tiers: { standard: { memoryMb: Infinity } } }, 'tiers.standard.memoryMb: Infinity (beyond what a JSON number can hold) is not a Lambda memory size'],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
     expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+  });
+
+  describe('reading the file', () => {
+    const load = (text: string) => {
+      const dir = makeTempDir('env-file-');
+      fs.writeFileSync(path.join(dir, 'test.json'), text);
+      return () => loadEnvironment('test', dir);
+    };
+
+    it('fails on a key given twice, anywhere in the file, naming it (JSON would keep the last)', () => {
+      expect(load('{"region": "eu-central-1", "region": "eu-west-1"}')).toThrow('environments/test.json: region is given twice; JSON keeps only the last, so say it once');
+      expect(load(JSON.stringify(REQUIRED).replace('{"id":"123456789012"}', '{"id":"123456789012","id":"210987654321"}'))).toThrow(
+        'environments/test.json: account.id is given twice',
+      );
+    });
+
+    it('fails on a byte order mark, naming it', () => {
+      expect(load(`\uFEFF${JSON.stringify(REQUIRED)}`)).toThrow('environments/test.json starts with a byte order mark (U+FEFF), which JSON does not allow; save it as UTF-8 without BOM');
+    });
+
+    it('fails on a value nested 100,000 deep with a message, not a stack overflow', () => {
+      expect(load(`{"tags": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toThrow('environments/test.json nests 100001 levels deep; an environment file needs at most 4');
+    });
+
+    it('fails on a lone surrogate (which Terraform would turn into U+FFFD), naming the field', () => {
+      expect(load(JSON.stringify({ ...REQUIRED, greeting: 'Hi' }).replace('"Hi"', '"Hi \\ud83d"'))).toThrow(
+        'environments/test.json: greeting holds a lone surrogate (half of a UTF-16 pair), which is not Unicode',
+      );
+    });
+
+    it('fails on 1e400 naming it as a number too large, not as null', () => {
+      expect(load(JSON.stringify({ ...REQUIRED, timeoutSeconds: 3 }).replace('"timeoutSeconds":3', '"timeoutSeconds":1e400'))).toThrow(
+        'timeoutSeconds: Infinity (beyond what a JSON number can hold) is not',
+      );
+    });
+
+    it('fails on a folder named like an environment file', () => {
+      const dir = makeTempDir('env-dir-');
+      fs.mkdirSync(path.join(dir, 'test.json'));
+      expect(() => loadEnvironment('test', dir)).toThrow('environments/test.json is a folder, not a file; an environment is one JSON file');
+    });
   });
 
   it('accepts 49 tags of its own, with letters of any language and the characters AWS allows', () => {

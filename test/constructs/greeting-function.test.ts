@@ -59,7 +59,7 @@ describe('GreetingFunction', () => {
     expect(fn.filename).toMatch(/^\$\{data\.archive_file\.greeting_package_[0-9A-F]+\.output_path\}$/);
   });
 
-  it('creates its log group with retention before the function, and waits for its log permissions', () => {
+  it('creates its log group with retention before the function, and waits for its log and trace permissions', () => {
     const synthesized = synthFunction({ logRetentionDays: 30 });
     expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: '/aws/lambda/HelloWorld',
@@ -68,8 +68,8 @@ describe('GreetingFunction', () => {
     const fn = onlyResource(parse(synthesized), 'aws_lambda_function');
     expect(fn.depends_on).toEqual([
       expect.stringMatching(/^aws_cloudwatch_log_group\.greeting_logs_/),
-      expect.stringMatching(/^aws_iam_role_policy_attachment\.role_basic-execution_/),
-      expect.stringMatching(/^aws_iam_role_policy_attachment\.role_xray-write_/),
+      expect.stringMatching(/^aws_iam_role_policy\.role_xray-tracing_/),
+      expect.stringMatching(/^aws_iam_role_policy\.greeting_log-writing_/),
     ]);
     expect(fn.role).toMatch(/^\$\{aws_iam_role\.role_/);
   });
@@ -138,7 +138,12 @@ describe('GreetingFunction', () => {
     const tf = parse(Testing.synthScope((scope: Construct) => new GreetingFunction(scope, 'greeting', { functionName: 'HelloWorld', codeFile: FIXTURE_HANDLER })));
     expect(onlyResource(tf, 'aws_iam_role').name).toBe('HelloWorld-logging');
     expect(onlyResource(tf, 'aws_lambda_function').role).toMatch(/^\$\{aws_iam_role\.greeting_execution-role_[0-9A-F]+\.arn\}$/);
-    expect(Object.keys(tf.resource.aws_iam_role_policy_attachment)).toHaveLength(2);
+    // Its own log group only, granted beside the function.
+    expect(Object.values<any>(tf.resource.aws_iam_role_policy).map((policy) => policy.name).sort()).toEqual(['write-own-logs', 'xray-tracing']);
+    expect(tf.resource.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(Object.values<any>(tf.resource.aws_iam_role_policy).find((policy) => policy.name === 'write-own-logs').policy).toMatch(
+      /"Resource" = "\$\{aws_cloudwatch_log_group\.greeting_logs_[0-9A-F]+\.arn\}:\*"/,
+    );
   });
 
   it('grants API Gateway invoke on the alias only, beside the role it is granted to', () => {

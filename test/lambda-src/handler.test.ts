@@ -25,7 +25,7 @@ describe('direct invocation', () => {
     await expect(helloworld({ name: 'David' }, context)).resolves.toBe('Hello David');
   });
 
-  it.each([[{}], [undefined], [null], [{ name: '' }]])('answers %j with "Hello world"', async (payload) => {
+  it.each([[{}], [undefined], [{ name: '' }]])('answers %j with "Hello world"', async (payload) => {
     await expect(helloworld(payload, context)).resolves.toBe('Hello world');
   });
 
@@ -42,6 +42,7 @@ describe('direct invocation', () => {
     ['David', 'the payload must be a JSON object such as {"name": "David"}, got string'],
     [42, 'the payload must be a JSON object such as {"name": "David"}, got number'],
     [['David'], 'the payload must be a JSON object such as {"name": "David"}, got array'],
+    [null, 'the payload must be a JSON object such as {"name": "David"}, got null'],
   ])('fails on %j with an error that names the problem', async (payload, message) => {
     const call = helloworld(payload as never, context);
     await expect(call).rejects.toThrow(BadRequestError);
@@ -113,6 +114,12 @@ describe('API Gateway proxy events', () => {
     [{ pathParameters: { proxy: 'hello/%E0%A4%A' } }, 'path segment is not valid percent-encoding'],
     [{ pathParameters: { proxy: 'hello/%ZZ' } }, 'path segment is not valid percent-encoding'],
     [{ pathParameters: { proxy: 'hello/a%0Ab' } }, 'path segment contains control characters; send printable text only'],
+    // Malformed events (API Gateway sends strings here): 400, not a TypeError and a 502.
+    [{ pathParameters: { proxy: 42 } }, 'malformed proxy event: pathParameters must be null or a map of strings'],
+    [{ pathParameters: 'hello/David' }, 'malformed proxy event: pathParameters must be null or a map of strings'],
+    [{ queryStringParameters: { name: ['David'] } }, 'malformed proxy event: queryStringParameters must be null or a map of strings'],
+    [{ httpMethod: 'POST', body: { name: 'David' } }, 'malformed proxy event: body must be a string or null, got object'],
+    [{ httpMethod: 'POST', body: 7 }, 'malformed proxy event: body must be a string or null, got number'],
   ])('answers bad input %j with 400 and a JSON error naming the problem', async (overrides, message) => {
     const result = await rest(overrides as Partial<APIGatewayProxyEvent>);
     expect(result.statusCode).toBe(400);

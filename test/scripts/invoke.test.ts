@@ -79,12 +79,31 @@ describe('invoke arguments', () => {
     expect(() => parseInvokeArgs(args)).toThrow(message);
   });
 
-  it("fails on a payload over Lambda's 6 MB synchronous limit, before reading it", () => {
+  it("fails on a payload over Lambda's 6 MB synchronous limit, reading no more than one byte past it", () => {
     const file = path.join(makeTempDir('payload-'), 'big.json');
     fs.writeFileSync(file, JSON.stringify({ name: 'x'.repeat(7 * 1024 * 1024) }));
     expect(() => parseInvokeArgs(['--payload', file])).toThrow(
-      /--payload .*big\.json: 7340043 bytes is more than Lambda takes in a synchronous invocation \(RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction operation\); send a smaller event/,
+      /--payload .*big\.json: more than 6291456 bytes, more than Lambda takes in a synchronous invocation \(RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction operation\); send a smaller event/,
     );
+  });
+
+  it('fails on an endless device as on any payload over the limit, without reading it whole', () => {
+    const before = process.memoryUsage().rss;
+    expect(() => parseInvokeArgs(['--payload', '/dev/zero'])).toThrow('--payload /dev/zero: more than 6291456 bytes');
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('reads a payload from a pipe (/dev/stdin), with the same limit', () => {
+    const small = spawnSync('npm', ['run', '--silent', 'invoke', '--', '--payload', '/dev/stdin'], { cwd: PROJECT_ROOT, encoding: 'utf8', input: '{"name": "David"}' });
+    expect(small.stdout).toBe('"Hello David"\n');
+    const big = spawnSync('npm', ['run', '--silent', 'invoke', '--', '--payload', '/dev/stdin'], { cwd: PROJECT_ROOT, encoding: 'utf8', input: 'x'.repeat(7 * 1024 * 1024) });
+    expect(big.status).not.toBe(0);
+    expect(big.stderr).toContain('--payload /dev/stdin: more than 6291456 bytes');
+  });
+
+  it('fails on a folder given as the payload, naming it', () => {
+    const dir = makeTempDir('payload-dir-');
+    expect(() => parseInvokeArgs(['--payload', dir])).toThrow(`--payload ${dir}: is a directory; give the path of a JSON event`);
   });
 
   it('fails on a payload that is not JSON', () => {

@@ -34,6 +34,22 @@ export function policyDocument(text: string): { Statement: any[] } | string {
   }
 }
 
+/**
+ * Actions that take no resource ARN (Service Authorization Reference): "*" is the only way to
+ * name their resource, which CKV_AWS_355 allows ("restrictable actions" only).
+ */
+const UNRESTRICTABLE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+/**
+ * Whether a statement's resource is a wildcard: "*" for any restrictable action, or an ARN
+ * ending in ":*" other than one log group's own streams (`<log group ARN>:*`).
+ */
+function wildcardTarget(target: string, actions: string[]): boolean {
+  if (target === '*') return !actions.every((action) => UNRESTRICTABLE_ACTIONS.includes(action));
+  if (!target.endsWith(':*')) return false;
+  return !(/^\$\{aws_cloudwatch_log_group\.[\w-]+\.arn\}:\*$/.test(target) || /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[^*:]+:\*$/.test(target));
+}
+
 /** Deprecated Lambda runtimes, as of 2026-11 (nodejs20.x: 2026-04-30). */
 export const DEPRECATED_RUNTIMES = [
   'nodejs',
@@ -86,7 +102,7 @@ export const RULES: readonly Rule[] = [
           const targets = asList(statement.Resource);
           if (statement.NotAction || statement.NotResource) problems.push(`${name}: statement ${i} uses NotAction/NotResource`);
           if (actions.some((action: string) => action.includes('*'))) problems.push(`${name}: statement ${i} allows action ${JSON.stringify(actions)}`);
-          if (targets.length === 0 || targets.some((target: string) => target === '*' || target.endsWith(':*'))) {
+          if (targets.length === 0 || targets.some((target: string) => wildcardTarget(target, actions))) {
             problems.push(`${name}: statement ${i} applies to ${JSON.stringify(targets)}`);
           }
           return problems;

@@ -32,6 +32,8 @@ describe('the rules catch what they are for', () => {
   const prod = stacks.find((s) => s.environment === 'prod' && s.tier === 'standard')!;
   const copy = () => JSON.parse(JSON.stringify(prod.tf));
   const first = (tf: any, type: string) => Object.values(tf.resource[type])[0] as any;
+  const policyNamed = (tf: any, name: string) => Object.values<any>(tf.resource.aws_iam_role_policy).find((policy) => policy.name === name);
+  const invokePolicy = (tf: any) => policyNamed(tf, 'invoke-function');
 
   it('fails a trust policy that lets any AWS principal assume the role (CKV_AWS_60)', () => {
     const tf = copy();
@@ -44,7 +46,7 @@ describe('the rules catch what they are for', () => {
 
   it('fails an invoke policy widened to every function (CKV_AWS_355)', () => {
     const tf = copy();
-    const policy = first(tf, 'aws_iam_role_policy');
+    const policy = invokePolicy(tf);
     policy.policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] });
     expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([
       expect.stringContaining('statement 0 allows action ["lambda:*"]'),
@@ -53,17 +55,34 @@ describe('the rules catch what they are for', () => {
   });
 
   it('reads a jsonencode policy as the JSON it makes, and fails it widened to every function (CKV_AWS_355)', () => {
-    const policy = first(prod.tf, 'aws_iam_role_policy').policy;
+    const policy = invokePolicy(prod.tf).policy;
     expect(policyDocument(policy)).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: expect.stringMatching(/^\$\{aws_lambda_alias\.[\w-]+\.arn\}$/) }],
     });
     const tf = copy();
-    first(tf, 'aws_iam_role_policy').policy = '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "lambda:*", "Resource" = "*"}]})}';
+    invokePolicy(tf).policy = '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "lambda:*", "Resource" = "*"}]})}';
     expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([
       expect.stringContaining('statement 0 allows action ["lambda:*"]'),
       expect.stringContaining('statement 0 applies to ["*"]'),
     ]);
+  });
+
+  it("fails the execution role's log policy widened to every log group, but not to its own group's streams (CKV_AWS_355)", () => {
+    const tf = copy();
+    const logs = policyNamed(tf, 'write-own-logs');
+    expect((policyDocument(logs.policy) as { Statement: any[] }).Statement[0].Resource).toMatch(/^\$\{aws_cloudwatch_log_group\.[\w-]+\.arn\}:\*$/);
+    expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([]);
+    logs.policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:eu-central-1:123456789012:*' }] });
+    expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([expect.stringContaining('statement 0 applies to ["arn:aws:logs:eu-central-1:123456789012:*"]')]);
+  });
+
+  it('allows "*" for X-Ray\'s trace calls, which take no resource, but fails it once a restrictable action joins them (CKV_AWS_355)', () => {
+    const tf = copy();
+    const xray = policyNamed(tf, 'xray-tracing');
+    expect((policyDocument(xray.policy) as { Statement: any[] }).Statement[0]).toEqual({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
+    xray.policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'logs:CreateLogGroup'], Resource: '*' }] });
+    expect(rule('CKV_AWS_355').check(tf, 'dev')).toEqual([expect.stringContaining('statement 0 applies to ["*"]')]);
   });
 
   it('fails a function that only passes traces through (CKV_AWS_50)', () => {
