@@ -24,7 +24,9 @@ import { TIERS } from '../src/config/environment-config';
 import { FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
+import { loadEnvironment } from '../src/config/load-environment';
 import { gitSource } from './lib/git-source';
+import { checkLambdaQuota } from './lib/lambda-quota';
 import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { StackPlan, planStack } from './lib/terraform-plan';
@@ -91,6 +93,11 @@ export interface PlanEnvironmentOptions {
    * @default AWS
    */
   readonly localAwsEndpoint?: string;
+  /**
+   * Runs after synth, before any stack is planned; a problem it returns fails the plan as a
+   * stack's error would (npm run plan: the account's Lambda quota, online).
+   */
+  readonly preflight?: () => Promise<string | undefined>;
   /** Runs on each synthesized stack folder before it is planned (the tests' local zip). */
   readonly prepareStack?: (stackDir: string) => Promise<unknown>;
 }
@@ -135,6 +142,12 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
     }).stackDirs;
   } catch (error) {
     return fail([{ stack: '(synth)', message: (error as Error).message }]);
+  }
+  try {
+    const problem = await options.preflight?.();
+    if (problem) return fail([{ stack: '(account)', message: problem }]);
+  } catch (error) {
+    return fail([{ stack: '(account)', message: `could not check the account: ${(error as Error).message}` }]);
   }
   const stacks = (options.stacks.length ? [...new Set(options.stacks)] : Object.keys(stackDirs)).sort((a, b) => STACKS.indexOf(a) - STACKS.indexOf(b));
   const missing = stacks.filter((stack) => !stackDirs[stack]);
@@ -192,7 +205,9 @@ async function main(): Promise<number> {
       void interruptTerraform().then(() => process.exit(130));
     });
   }
-  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, localAwsEndpoint });
+  // An apply of this plan would fail at the function if the account's quota cannot hold its reservations.
+  const preflight = offline || drift ? undefined : () => checkLambdaQuota(loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments')));
+  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, localAwsEndpoint, preflight });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {
     for (const { stack, message } of result.failures) console.error(`plan failed for stack ${stack}: ${message}`);

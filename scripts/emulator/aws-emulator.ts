@@ -37,9 +37,12 @@ const SERVER = path.join(__dirname, 'server.ts');
  * 127.0.0.1 and a port the kernel picks, or `port`, in a process group of its own, so
  * stopping it stops moto and every function environment with it. It also exits by itself
  * when this process goes, however it ends: it watches the stdin pipe this process holds.
+ * `env` adds to its variables (EMULATOR_LAMBDA_CONCURRENT_EXECUTIONS, say).
  */
-export function startAwsEmulator(timeoutMs = 30_000, port = 0): Promise<AwsEmulator> {
+export function startAwsEmulator(timeoutMs = 30_000, port = 0, env: NodeJS.ProcessEnv = {}): Promise<AwsEmulator> {
   const child: ChildProcess = spawn(process.execPath, ['--require', 'esbuild-register', SERVER, '--port', String(port)], {
+    // Spelled out: a caller's process.env may be a copy (jest's) that spawn would not see.
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });

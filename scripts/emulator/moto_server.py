@@ -115,6 +115,30 @@ def _update_method(self):
 APIGatewayResponse.update_method = _update_method
 
 
+# --- Lambda GetAccountSettings -------------------------------------------------------------
+# moto 5.2.1 has no route for GetAccountSettings (GET /2016-08-19/account-settings/). AWS
+# answers the account's limits and usage in the region: ConcurrentExecutions is the quota
+# (1000 by default; EMULATOR_LAMBDA_CONCURRENT_EXECUTIONS sets another, as a new account may
+# have), UnreservedConcurrentExecutions what functions have not reserved.
+# https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html
+def _account_settings(request):
+    authorization = request.headers.get("Authorization", "")
+    region = authorization.split("Credential=")[1].split("/")[2] if "Credential=" in authorization else "us-east-1"
+    functions = list(lambda_models.lambda_backends[DEFAULT_ACCOUNT_ID][region].list_functions())
+    total = int(os.environ.get("EMULATOR_LAMBDA_CONCURRENT_EXECUTIONS", "1000"))
+    reserved = sum(int(fn.reserved_concurrency or 0) for fn in functions)
+    return _json(200, {
+        "AccountLimit": {
+            "TotalCodeSize": 80530636800,
+            "CodeSizeUnzipped": 262144000,
+            "CodeSizeZipped": 52428800,
+            "ConcurrentExecutions": total,
+            "UnreservedConcurrentExecutions": total - reserved,
+        },
+        "AccountUsage": {"TotalCodeSize": sum(len(fn.code_bytes or b"") for fn in functions), "FunctionCount": len(functions)},
+    })
+
+
 # --- What the front asks of moto's records ------------------------------------------------
 # Not AWS APIs, and only on this private port (the front never forwards /_emulator/): moto
 # 5.2.1 runs function code only in Docker and has no route for a stage's requests, so the
@@ -176,6 +200,8 @@ def _rest_api_stage(request, api_id, stage_name):
 def _app(backend_app):
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path.rstrip("/") == "/2016-08-19/account-settings" and environ.get("REQUEST_METHOD") == "GET":
+            return _account_settings(Request(environ))(environ, start_response)
         if not path.startswith("/_emulator/"):
             return backend_app(environ, start_response)
         request = Request(environ)

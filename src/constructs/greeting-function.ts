@@ -5,7 +5,6 @@ import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaAlias } from '@cdktf/provider-aws/lib/lambda-alias';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import {
   assertValid,
@@ -18,8 +17,8 @@ import {
   timeoutProblem,
 } from '../rules/aws-limits';
 import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, GREETING_VARIABLE } from '../rules/defaults';
-import { LoggingRole } from './logging-role';
-import { IProxyApiHandler } from './proxy-api';
+import { IExecutionRole, LoggingRole } from './logging-role';
+import { IInvokeGrantee, IProxyApiHandler } from './proxy-api';
 import { RoleSettings } from './service-role';
 
 /**
@@ -36,7 +35,7 @@ export interface GreetingFunctionProps {
    * Role the function runs as; the function waits for its log permissions.
    * @default a new LoggingRole (logs and traces only) named `<functionName>-logging`
    */
-  readonly executionRole?: LoggingRole;
+  readonly executionRole?: IExecutionRole;
   /** Path of the handler bundled into one JavaScript file: the only file in the zip. */
   readonly codeFile: string;
   /**
@@ -135,12 +134,10 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
   public readonly functionVersion: string;
   /** ARN of the alias (`<function arn>:live`). */
   public readonly aliasArn: string;
-  /** ARN API Gateway integrations call for the alias (`.../functions/<alias arn>/invocations`). */
-  public readonly aliasInvokeArn: string;
-  /** What callers invoke: the alias's invoke ARN (the same as {@link aliasInvokeArn}). */
+  /** What API Gateway integrations call: the alias's invoke ARN (`.../functions/<alias arn>/invocations`). */
   public readonly invokeArn: string;
   /** The role the function runs as. */
-  public readonly executionRole: LoggingRole;
+  public readonly executionRole: IExecutionRole;
   public readonly logGroupName: string;
   /** Memory in MB, as configured. */
   public readonly memorySize: number;
@@ -225,7 +222,6 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
     this.functionArn = fn.arn;
     this.functionVersion = fn.version;
     this.aliasArn = alias.arn;
-    this.aliasInvokeArn = alias.invokeArn;
     this.invokeArn = alias.invokeArn;
     this.logGroupName = logGroup.name;
     this.memorySize = memorySize;
@@ -233,13 +229,13 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
   }
 
   /**
-   * Lets `role` invoke the alias, nothing else (not `$LATEST`, not another version): an
-   * inline policy created beside the role (in the role's scope) under `id`.
+   * Lets `grantee` invoke the alias, nothing else (not `$LATEST`, not another version): an
+   * inline policy created in `scope` (the caller's) under `id`, returned.
    */
-  public grantInvoke(role: IamRole, id = `${role.node.id}-invoke`): IamRolePolicy {
-    return new IamRolePolicy(role.node.scope as Construct, id, {
+  public grantInvoke(scope: Construct, id: string, grantee: IInvokeGrantee): IamRolePolicy {
+    return new IamRolePolicy(scope, id, {
       name: 'invoke-function',
-      role: role.name,
+      role: grantee.roleName,
       // jsonencode, not JSON.stringify around tokens (which `synth --hcl` breaks), and not a
       // policy document data source (read only at apply whenever the function changes).
       policy: Fn.jsonencode({

@@ -22,6 +22,22 @@ export interface ILogGroupRef {
   readonly arn: string;
 }
 
+/**
+ * What a function needs of the role it runs as. {@link LoggingRole} implements it; a role made
+ * elsewhere can too (its ARN, nothing to wait for, and a grant that adds what it lacks).
+ */
+export interface IExecutionRole {
+  /** ARN of the role, for the function's `role`. */
+  readonly roleArn: string;
+  /** What the function depends on so it can log and trace from its first call. */
+  readonly permissions: readonly ITerraformDependable[];
+  /**
+   * Lets the role write `logGroup`, creating what that takes in `scope` under `id`; returns it
+   * (the function depends on it too), or undefined when the role may already.
+   */
+  grantLogWriting(scope: Construct, id: string, logGroup: ILogGroupRef): ITerraformDependable | undefined;
+}
+
 export interface LoggingRoleProps {
   /** Name of the IAM role (the walkthrough's `basic-lambda-logging`). At most 64 characters. */
   readonly roleName: string;
@@ -58,7 +74,7 @@ export interface LoggingRoleProps {
  * may do no more than write its logs and traces ("start with the least privileges the
  * function needs").
  */
-export class LoggingRole extends Construct {
+export class LoggingRole extends Construct implements IExecutionRole {
   /** ARN of the role, for the function's `role`. */
   public readonly roleArn: string;
   /** Name of the role. */

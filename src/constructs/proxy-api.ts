@@ -33,10 +33,15 @@ export interface IProxyApiHandler {
   /** Invoke ARN for the `AWS_PROXY` integration (`arn:aws:apigateway:<region>:lambda:path/.../invocations`). */
   readonly invokeArn: string;
   /**
-   * Lets `role` (API Gateway's invoke role) invoke what {@link invokeArn} calls: creates the
-   * policy beside the role, under `id`.
+   * Lets `grantee` (API Gateway's invoke role) invoke what {@link invokeArn} calls, nothing
+   * else: creates the policy in `scope` (the caller's) under `id` and returns it.
    */
-  grantInvoke(role: IamRole, id?: string): IamRolePolicy;
+  grantInvoke(scope: Construct, id: string, grantee: IInvokeGrantee): IamRolePolicy;
+}
+
+/** A role that may be granted invoke: its name, for an inline policy. */
+export interface IInvokeGrantee {
+  readonly roleName: string;
 }
 
 /** Stage-wide throttling of a REST API. */
@@ -162,7 +167,7 @@ export class ProxyApi extends Construct {
       assumeRolePolicy: trustPolicyFor('apigateway.amazonaws.com'),
       ...roleArguments('ProxyApi', props.invokeRoleSettings, 'invokeRoleSettings'),
     });
-    props.handler.grantInvoke(invokeRole, 'invoke-policy');
+    props.handler.grantInvoke(this, 'invoke-policy', { roleName: invokeRole.name });
 
     const api = new ApiGatewayRestApi(this, 'api', {
       name: props.apiName,

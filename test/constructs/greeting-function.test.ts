@@ -1,5 +1,6 @@
-import { TerraformVariable, Testing } from 'cdktf';
+import { TerraformVariable, Testing, Token } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { DataArchiveFile } from '@cdktf/provider-archive/lib/data-archive-file';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -146,14 +147,43 @@ describe('GreetingFunction', () => {
     );
   });
 
-  it('grants API Gateway invoke on the alias only, beside the role it is granted to', () => {
+  it('runs as a role made elsewhere, given as an IExecutionRole: its ARN, and the grant it makes for the log group', () => {
+    const granted: string[] = [];
+    const tf = parse(
+      Testing.synthScope((scope: Construct) => {
+        const existing = new IamRole(scope, 'platform-role', { name: 'platform-lambda', assumeRolePolicy: '{}' });
+        new GreetingFunction(scope, 'greeting', {
+          functionName: 'HelloWorld',
+          codeFile: FIXTURE_HANDLER,
+          executionRole: {
+            roleArn: 'arn:aws:iam::123456789012:role/platform-lambda',
+            permissions: [existing],
+            grantLogWriting: (_scope, id, logGroup) => {
+              granted.push(`${id} ${Token.isUnresolved(logGroup.arn) ? 'a token' : logGroup.arn}`);
+              return undefined;
+            },
+          },
+        });
+      }),
+    );
+    const fn = onlyResource(tf, 'aws_lambda_function');
+    expect(fn.role).toBe('arn:aws:iam::123456789012:role/platform-lambda');
+    expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.greeting_logs_/), 'aws_iam_role.platform-role']);
+    // The function's own log group's ARN, as a reference.
+    expect(granted).toEqual(['log-writing a token']);
+    expect(tf.resource.aws_iam_role_policy).toBeUndefined();
+  });
+
+  it('grants invoke on the alias only, in the scope the caller names, and returns the grant', () => {
+    let grant: IamRolePolicy | undefined;
     const tf = parse(
       Testing.synthScope((scope: Construct) => {
         const fn = new GreetingFunction(scope, 'greeting', { functionName: 'HelloWorld', codeFile: FIXTURE_HANDLER });
         const caller = new IamRole(scope, 'caller', { name: 'caller', assumeRolePolicy: '{}' });
-        fn.grantInvoke(caller);
+        grant = fn.grantInvoke(scope, 'caller-invoke', { roleName: caller.name });
       }),
     );
+    expect(grant).toBeInstanceOf(IamRolePolicy);
     const policy = tf.resource.aws_iam_role_policy['caller-invoke'];
     expect(policy.role).toBe('${aws_iam_role.caller.name}');
     // jsonencode, not JSON.stringify around tokens: `synth --hcl` keeps it intact.

@@ -3,10 +3,9 @@ import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integ
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
 import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from 'constructs';
-import { IProxyApiHandler, ProxyApi, ProxyApiProps } from '../../src/constructs/proxy-api';
+import { IInvokeGrantee, IProxyApiHandler, ProxyApi, ProxyApiProps } from '../../src/constructs/proxy-api';
 import { onlyResource, parse } from '../helpers';
 
 const FUNCTION_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:HelloWorld';
@@ -15,9 +14,9 @@ const INVOKE_ARN = `arn:aws:apigateway:eu-central-1:lambda:path/2015-03-31/funct
 /** A handler of the test's own, as another team's construct would be: one function ARN. */
 const fixtureHandler: IProxyApiHandler = {
   invokeArn: INVOKE_ARN,
-  grantInvoke: (role: IamRole, id = 'grant') =>
-    new IamRolePolicy(role.node.scope as Construct, id, {
-      role: role.name,
+  grantInvoke: (scope: Construct, id: string, grantee: IInvokeGrantee) =>
+    new IamRolePolicy(scope, id, {
+      role: grantee.roleName,
       policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN }] }),
     }),
 };

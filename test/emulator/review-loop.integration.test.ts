@@ -83,7 +83,8 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
   };
 
   beforeAll(async () => {
-    emulator = await startAwsEmulator();
+    // A new account's smaller Lambda quota (AWS's default is 1000), which the schema cannot know.
+    emulator = await startAwsEmulator(undefined, undefined, { EMULATOR_LAMBDA_CONCURRENT_EXECUTIONS: '300' });
     // Two git clones at different paths: one plans (a pull request's job), one applies (main's).
     planner = checkout();
     fs.copyFileSync(path.join(PROJECT_ROOT, '.gitignore'), path.join(planner, '.gitignore'));
@@ -154,6 +155,24 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     expect(applied.code).toBe(0);
     await expectRefused(older, /stack standard: its state moved since the plan \(planned against lineage \S+ serial \d+, now lineage \S+ serial \d+\)/);
   }, 300_000);
+
+  it("fails an online plan whose reservations the account's real Lambda quota cannot hold, naming both, and leaves no plan", async () => {
+    const cwd = path.join(makeTempDir('quota-'), 'clone');
+    git(path.dirname(cwd), 'clone', '-q', planner, cwd);
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(cwd, 'node_modules'));
+    const file = path.join(cwd, 'environments', 'staging.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.tiers.standard.reservedConcurrency = 100;
+    config.tiers.premium.reservedConcurrency = 400;
+    fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    git(cwd, 'commit', '-qam', 'staging reserves 500');
+    const result = await plan(cwd);
+    expect(result.output).toContain(
+      'staging reserves 500 concurrent executions (standard 100, premium 400), but account 123456789012 in eu-central-1 leaves 200 for them: its Lambda quota is 300',
+    );
+    expect(result.code).toBe(1);
+    expect(fs.readdirSync(path.join(cwd, 'plans', 'staging'))).toEqual(['summary.md']);
+  }, 120_000);
 
   it('reports drift made through the AWS API with --drift, naming the function', async () => {
     const state = await plan(planner);
