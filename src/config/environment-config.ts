@@ -16,7 +16,9 @@ import {
   percentOfTimeoutProblem,
   permissionsBoundaryProblem,
   regionProblem,
+  otherPartitionProblem,
   roleArnProblem,
+  s3BucketNameProblem,
   rolePathProblem,
   reservedConcurrencyProblem,
   MAX_TAGS_PER_RESOURCE,
@@ -222,9 +224,10 @@ const alarmsSchema = strictObject(
     functionDurationPercentOfTimeout: checked<number>(percentOfTimeoutProblem).default(DEFAULT_DURATION_PERCENT_OF_TIMEOUT),
     /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
     snsTopicArn: optionalChecked<string>((value) =>
-      typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
+      otherPartitionProblem(value) ??
+      (typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
         ? undefined
-        : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`,
+        : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`),
     ),
   },
   (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "api5xx": 1, "snsTopicArn": "arn:aws:sns:<region>:<account>:<topic>"}`,
@@ -238,11 +241,7 @@ const s3StateSchema = strictObject(
   {
     type: z.literal('s3'),
     /** Bucket that holds this environment's state. */
-    bucket: checked<string>((value) =>
-      typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)
-        ? undefined
-        : `${describeValue(value)} is not an S3 bucket name; use 3 to 63 lowercase letters, digits, "." or "-"`,
-    ),
+    bucket: checked<string>(s3BucketNameProblem),
     /** Key prefix; the stack name and `.tfstate` are appended. */
     keyPrefix: checked<string>((value) =>
       typeof value === 'string' && /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(value)
@@ -269,7 +268,7 @@ const accountSchema = strictObject(
     /** The account's id: the provider and the S3 backend refuse credentials of any other. */
     id: checked<string>(accountIdProblem),
     /** Role in that account that Terraform assumes to deploy (and to reach S3 state); unset: the caller's credentials. */
-    deployRoleArn: optionalChecked<string>(roleArnProblem),
+    deployRoleArn: optionalChecked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
   },
   (value) => `${describeValue(value)} is not an account; name the only AWS account this environment may deploy to: {"id": "123456789012"}`,
 ).superRefine(({ id, deployRoleArn }, ctx) => {
@@ -321,9 +320,10 @@ export const environmentFileSchema = strictObject(
     alarms: alarmsSchema,
     /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
     logsKmsKeyArn: optionalChecked<string>((value) =>
-      typeof value === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(value)
+      otherPartitionProblem(value) ??
+      (typeof value === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(value)
         ? undefined
-        : `${describeValue(value)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`,
+        : `${describeValue(value)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`),
     ),
     /** Where Terraform keeps this environment's state. */
     state: stateSchema,
@@ -338,9 +338,9 @@ export const environmentFileSchema = strictObject(
     ci: strictObject(
       {
         /** Read-only role the pull-request plan and the drift check assume. */
-        planRoleArn: checked<string>(roleArnProblem),
+        planRoleArn: checked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
         /** Role the apply after merge assumes (it may assume `account.deployRoleArn`). */
-        applyRoleArn: checked<string>(roleArnProblem),
+        applyRoleArn: checked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
       },
       (value) =>
         `${describeValue(value)} is not a CI setting; use {"planRoleArn": "arn:aws:iam::<account>:role/<read-only role>", "applyRoleArn": "arn:aws:iam::<account>:role/<apply role>"}`,
@@ -349,7 +349,7 @@ export const environmentFileSchema = strictObject(
     iam: strictObject(
       {
         /** Managed policy that bounds every role. */
-        permissionsBoundaryArn: optionalChecked<string>(permissionsBoundaryProblem),
+        permissionsBoundaryArn: optionalChecked<string>((value) => otherPartitionProblem(value) ?? permissionsBoundaryProblem(value)),
         /** IAM path of every role, such as `/service/`. */
         rolePath: optionalChecked<string>(rolePathProblem),
       },

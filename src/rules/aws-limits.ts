@@ -156,9 +156,32 @@ export function accountIdProblem(value: unknown): string | undefined {
 
 /** An IAM role ARN, such as a deploy role to assume. */
 export function roleArnProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
-    return `${describeValue(value)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>, or leave it out`;
+  // role/<path/><name>: a name of 1 to 64 characters, a path of at most 512 (IAM quotas).
+  const match = typeof value === 'string' ? /^arn:aws[a-z-]*:iam::\d{12}:role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/.exec(value) : null;
+  if (!match || match[1].length + 1 > 512) {
+    return `${describeValue(value)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name> (a name of at most 64 letters, digits or +=,.@_-), or leave it out`;
   }
+  return undefined;
+}
+
+/**
+ * An ARN of another partition than aws (arn:aws-cn:, arn:aws-us-gov:, ...), which the app does
+ * not deploy to (see OTHER_PARTITIONS); undefined for anything else.
+ */
+export function otherPartitionProblem(value: unknown): string | undefined {
+  const partition = typeof value === 'string' && value.startsWith('arn:') ? value.split(':')[1] : undefined;
+  if (partition === undefined || partition === 'aws') return undefined;
+  return `${describeValue(value)} is an ARN of the ${partition} partition; the app deploys to the aws partition only: use an arn:aws: ARN`;
+}
+
+/** Names S3 refuses for a bucket (General purpose bucket naming rules). */
+export function s3BucketNameProblem(value: unknown): string | undefined {
+  const fix = 'use 3 to 63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit';
+  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) return `${describeValue(value)} is not an S3 bucket name; ${fix}`;
+  if (/\.\.|\.-|-\./.test(value)) return `${describeValue(value)} is not an S3 bucket name: S3 refuses ".." and a "." next to a "-"; ${fix}`;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value)) return `${describeValue(value)} is not an S3 bucket name: S3 refuses names formatted as IP addresses; ${fix}`;
+  const reserved = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((prefix) => value.startsWith(prefix)) ?? ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].find((suffix) => value.endsWith(suffix));
+  if (reserved) return `${describeValue(value)} is not an S3 bucket name: S3 reserves ${JSON.stringify(reserved)} for its own; ${fix}`;
   return undefined;
 }
 

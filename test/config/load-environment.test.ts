@@ -177,7 +177,7 @@ describe('environment configuration', () => {
     [{ tiers: { premium: { apiKeyRequired: 'yes' } } }, 'tiers.premium.apiKeyRequired: "yes" is not true or false'],
     [{ apiGatewayCloudWatchRole: 'maybe' }, 'apiGatewayCloudWatchRole: "maybe" is not a choice; say "create" if this environment\'s account-settings stack should set the account\'s API Gateway CloudWatch role for "eu-central-1", or "existing"'],
     [{ account: { id: 123456789012 } }, 'account.id: 123456789012 is not an AWS account id; use the 12 digits as a string, such as "123456789012"'],
-    [{ account: { id: '123456789012', deployRoleArn: 'deploy' } }, 'account.deployRoleArn: "deploy" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>, or leave it out'],
+    [{ account: { id: '123456789012', deployRoleArn: 'deploy' } }, 'account.deployRoleArn: "deploy" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name> (a name of at most 64 letters, digits or +=,.@_-), or leave it out'],
     [
       { account: { id: '123456789012', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' } },
       'account.deployRoleArn: "arn:aws:iam::210987654321:role/deploy" is a role of account 210987654321, not of 123456789012; use the deploy role of account 123456789012',
@@ -222,6 +222,15 @@ describe('environment configuration', () => {
       'logsKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" is in eu-west-1, not the environment\'s eu-central-1; CloudWatch Logs encrypts with KMS keys of its own region only',
     ],
     [{ tiers: { standard: { memoryMb: Infinity } } }, 'tiers.standard.memoryMb: Infinity (beyond what a JSON number can hold) is not a Lambda memory size'],
+    [{ account: { id: '123456789012', deployRoleArn: `arn:aws:iam::123456789012:role/${'r'.repeat(65)}` } }, 'account.deployRoleArn: "arn:aws:iam::123456789012:role/rrrr'],
+    [{ account: { id: '123456789012', deployRoleArn: 'arn:aws:iam::123456789012:role/a//b' } }, 'account.deployRoleArn: "arn:aws:iam::123456789012:role/a//b" is not an IAM role ARN'],
+    [{ account: { id: '123456789012', deployRoleArn: 'arn:aws-cn:iam::123456789012:role/deploy' } }, 'account.deployRoleArn: "arn:aws-cn:iam::123456789012:role/deploy" is an ARN of the aws-cn partition; the app deploys to the aws partition only'],
+    [{ alarms: { snsTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:t' } }, 'alarms.snsTopicArn: "arn:aws-us-gov:sns:us-gov-west-1:123456789012:t" is an ARN of the aws-us-gov partition'],
+    [{ state: { type: 's3', bucket: 'my..bucket', keyPrefix: 'k' } }, 'state.bucket: "my..bucket" is not an S3 bucket name: S3 refuses ".." and a "." next to a "-"'],
+    [{ state: { type: 's3', bucket: 'my-.bucket', keyPrefix: 'k' } }, 'state.bucket: "my-.bucket" is not an S3 bucket name: S3 refuses ".." and a "." next to a "-"'],
+    [{ state: { type: 's3', bucket: '192.168.5.4', keyPrefix: 'k' } }, 'state.bucket: "192.168.5.4" is not an S3 bucket name: S3 refuses names formatted as IP addresses'],
+    [{ state: { type: 's3', bucket: 'xn--state', keyPrefix: 'k' } }, 'state.bucket: "xn--state" is not an S3 bucket name: S3 reserves "xn--" for its own'],
+    [{ state: { type: 's3', bucket: 'state-s3alias', keyPrefix: 'k' } }, 'state.bucket: "state-s3alias" is not an S3 bucket name: S3 reserves "-s3alias" for its own'],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
     expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
   });
