@@ -15,6 +15,7 @@
  *   order, re-plan them, destroy them) against the local AWS emulator, beside one
  *   `terraform apply` of an empty configuration against the same emulator (the floor of any
  *   apply: terraform and the AWS provider starting). Needs python3 with moto.
+ * - suite: the wall time of `npm run test:unit` and of `npm test`, one run each by default.
  * - emulator: dev's standard tier applied to the local AWS, then sequential requests through
  *   its API to the warm function, p50/p99, beside the same request to the local stage
  *   (`npm start`); and an invoke's cold start (unzip + node start), reported on its own.
@@ -356,12 +357,27 @@ async function benchEmulator(requests: number): Promise<void> {
   }
 }
 
+/** The test suite's wall time, as developers run it: `npm run test:unit`, then `npm test`. */
+function benchSuite(runs: number): void {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
+  console.log(`suite (${runs} run${runs === 1 ? '' : 's'} each)`);
+  for (const [label, command, target] of [
+    ['npm run test:unit (no terraform, no emulator)', 'npm run --silent test:unit', 60],
+    ['npm test (everything, what CI runs)', 'npm test --silent', 240],
+  ] as const) {
+    const results = Array.from({ length: runs }, () => measure(`${command} >/dev/null 2>&1`, PROJECT_ROOT, env));
+    const failed = results.filter((result) => result.status !== 0).length;
+    const seconds = median(results.map((result) => result.wallSeconds));
+    console.log(`  ${label.padEnd(46)} median ${seconds.toFixed(1)} s   target < ${target} s: ${verdict(seconds < target)}${failed ? `   (${failed} run(s) failed)` : ''}`);
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' } }, strict: true, allowPositionals: true });
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy|emulator ...] [--runs N]`);
+    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy|emulator|suite ...] [--runs N]`);
     process.exit(2);
   }
   const runsGiven = parsed.values.runs !== undefined;
@@ -371,7 +387,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = parsed.positionals;
-  const known = ['synth', 'handler', 'plan', 'serve', 'deploy', 'emulator'];
+  const known = ['synth', 'handler', 'plan', 'serve', 'deploy', 'emulator', 'suite'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -385,6 +401,8 @@ async function main(): Promise<void> {
   // A cycle takes about a minute: three by default, unless --runs says otherwise.
   if (chosen.includes('deploy')) await benchDeploy(runsGiven ? runs : 3);
   if (chosen.includes('emulator')) await benchEmulator(500);
+  // The whole suite takes minutes: one run of each unless --runs says otherwise.
+  if (chosen.includes('suite')) benchSuite(runsGiven ? runs : 1);
 }
 
 if (require.main === module) void main();

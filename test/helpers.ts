@@ -43,11 +43,22 @@ export function checkout(): string {
 }
 
 /**
+ * Why tests that run terraform at all are skipped: `npm run test:unit` (TEST_UNIT=1) runs
+ * none, and a machine without terraform cannot. Undefined when they run.
+ */
+export function terraformMissingReason(): string | undefined {
+  if (process.env.TEST_UNIT === '1') return 'TEST_UNIT=1 (npm run test:unit): no terraform, no emulator';
+  if (spawnSync('terraform', ['version'], { encoding: 'utf8' }).status !== 0) return 'terraform is not on PATH';
+  return undefined;
+}
+
+/**
  * Why tests that run real terraform with the AWS provider from a mirror cannot run on this
  * machine, or undefined when they can.
  */
 export function terraformSkipReason(): string | undefined {
-  if (spawnSync('terraform', ['version'], { encoding: 'utf8' }).status !== 0) return 'terraform is not on PATH';
+  const missing = terraformMissingReason();
+  if (missing) return missing;
   if (!findProviderMirror()) return 'no provider mirror with hashicorp/aws (set TF_PLUGIN_MIRROR to one made by `terraform providers mirror`)';
   return undefined;
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { forgetStaleBackend } from '../../src/backend/stale-backend';
-import { makeTempDir } from '../helpers';
+import { makeTempDir, terraformMissingReason } from '../helpers';
 
 /** A stack folder as `cdktf synth` then `terraform init` leave it. */
 function stackDir(synthesizedBackend: object, recordedBackend?: object): string {
@@ -51,7 +51,7 @@ describe('forgetStaleBackend', () => {
   });
 });
 
-const terraformFound = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+const terraformFound = terraformMissingReason() === undefined;
 
 describe('switching environments with real terraform', () => {
   const run = (dir: string, ...args: string[]) =>

@@ -1,11 +1,10 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
 import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
 import { PlanError, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
 import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
-import { makeTempDir } from '../helpers';
+import { makeTempDir, terraformMissingReason } from '../helpers';
 
 const recorded = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'plans', name), 'utf8'));
 
@@ -174,7 +173,7 @@ describe('plan helpers', () => {
     expect(summary).not.toMatch(/\| stack \| add/);
   });
 
-  const terraformFound = spawnSync('terraform', ['version']).status === 0;
+  const terraformFound = terraformMissingReason() === undefined;
   (terraformFound ? it : it.skip)("fails when a plan fails, naming the stack and Terraform's error", async () => {
     const dir = makeTempDir('broken-stack-');
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ output: { url: { value: '${var.missing}' } } }));
