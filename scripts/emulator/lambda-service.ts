@@ -83,6 +83,8 @@ export interface LambdaServiceOptions {
   readonly motoEndpoint: string;
   /** Where the service says what it did (starts, timeouts). @default nothing */
   readonly log?: (line: string) => void;
+  /** Folder the unzipped code goes under, in a folder of its own. @default os.tmpdir() */
+  readonly tmpDir?: string;
 }
 
 function lambdaError(status: number, type: string, message: string): InvokeAnswer {
@@ -100,11 +102,21 @@ function functionError(body: unknown, version: string, tail?: string): InvokeAns
 export class LambdaService {
   private readonly idle = new Map<string, Environment[]>();
   private readonly all = new Set<Environment>();
-  private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-lambda-'));
+  /** Made at the first cold start, so an emulator that runs no function leaves no folder. */
+  private codeFolder?: string;
+  private readonly removeCode = () => this.codeFolder && fs.rmSync(this.codeFolder, { recursive: true, force: true });
   private readonly logClients = new Map<string, CloudWatchLogsClient>();
   private closed = false;
 
-  constructor(private readonly options: LambdaServiceOptions) {}
+  constructor(private readonly options: LambdaServiceOptions) {
+    // Also when the process exits without close() (an uncaught error, process.exit elsewhere).
+    process.once('exit', this.removeCode);
+  }
+
+  private get codeRoot(): string {
+    this.codeFolder ??= fs.mkdtempSync(path.join(this.options.tmpDir ?? os.tmpdir(), 'emulator-lambda-'));
+    return this.codeFolder;
+  }
 
   async invoke(request: InvokeRequest): Promise<InvokeAnswer> {
     if (request.payload.length > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
@@ -165,7 +177,8 @@ export class LambdaService {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.all].map((environment) => this.end(environment)));
-    fs.rmSync(this.codeRoot, { recursive: true, force: true });
+    this.removeCode();
+    process.removeListener('exit', this.removeCode);
   }
 
   /** The version the request names; its zip too with `withCode` (only a cold start of new code needs it). */
