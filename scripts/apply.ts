@@ -18,9 +18,8 @@ import { TIERS } from '../src/config/environment-config';
 import { gitSource } from './lib/git-source';
 import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, readManifest, stateProblem, stateStamp } from './lib/plan-bundle';
 import { errorText, interruptTerraform, runTerraform } from './lib/terraform-run';
-import { SmokeCheck, smokeChecks } from './smoke';
+import { SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
 import { PROJECT_ROOT } from './lib/project-root';
-
 
 export function parseApplyArgs(args: string[]): { bundle: string } {
   const usage = 'use npm run apply -- plans/<environment> (the folder npm run plan wrote)';
@@ -157,7 +156,7 @@ async function main(): Promise<number> {
     const result = await applyBundle({ projectRoot: PROJECT_ROOT, bundleDir: path.resolve(bundle), environment, progress });
     console.log(`Applied ${result.applied.join(', ')} from ${bundle}.`);
     if (!result.smoke.length) return 0;
-    for (const check of result.smoke) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+    for (const check of result.smoke) console.log(formatSmokeCheck(check));
     const failed = result.smoke.filter((check) => !check.ok);
     console.log(failed.length ? `Smoke checks: ${failed.length} of ${result.smoke.length} failed.` : `Smoke checks: all ${result.smoke.length} passed.`);
     return failed.length ? 1 : 0;

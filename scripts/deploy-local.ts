@@ -26,7 +26,6 @@ import { useProviderMirror } from './air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
-
 const USAGE = 'usage: npm run deploy:local [-- --environment <name>]';
 
 export function parseDeployLocalArgs(args: string[], env: NodeJS.ProcessEnv = process.env): { environment: string } {

@@ -20,11 +20,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { TIERS } from '../src/config/environment-config';
+import { EnvironmentConfig, TIERS } from '../src/config/environment-config';
 import { FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
-import { loadEnvironment } from '../src/config/load-environment';
 import { gitSource } from './lib/git-source';
 import { checkLambdaQuota } from './lib/lambda-quota';
 import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
@@ -32,7 +31,6 @@ import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { StackPlan, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
-
 
 /**
  * Whether the AWS SDK's default credential chain finds credentials here: variables, SSO,
@@ -97,7 +95,7 @@ export interface PlanEnvironmentOptions {
    * Runs after synth, before any stack is planned; a problem it returns fails the plan as a
    * stack's error would (npm run plan: the account's Lambda quota, online).
    */
-  readonly preflight?: () => Promise<string | undefined>;
+  readonly preflight?: (environment: EnvironmentConfig) => Promise<string | undefined>;
   /** Runs on each synthesized stack folder before it is planned (the tests' local zip). */
   readonly prepareStack?: (stackDir: string) => Promise<unknown>;
 }
@@ -130,21 +128,22 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
   };
 
   let stackDirs: Readonly<Record<string, string>>;
+  let environment: EnvironmentConfig;
   try {
     progress(`Synthesizing ${options.environment}`);
-    stackDirs = synthesizeGreetingApp({
+    ({ stackDirs, environment } = synthesizeGreetingApp({
       environmentName: options.environment,
       projectRoot: options.projectRoot,
       outdir: path.join(options.projectRoot, 'cdktf.out'),
       offlinePlan: options.offline,
       packaging: options.packaging,
       localAwsEndpoint: options.localAwsEndpoint,
-    }).stackDirs;
+    }));
   } catch (error) {
     return fail([{ stack: '(synth)', message: (error as Error).message }]);
   }
   try {
-    const problem = await options.preflight?.();
+    const problem = await options.preflight?.(environment);
     if (problem) return fail([{ stack: '(account)', message: problem }]);
   } catch (error) {
     return fail([{ stack: '(account)', message: `could not check the account: ${(error as Error).message}` }]);
@@ -206,7 +205,7 @@ async function main(): Promise<number> {
     });
   }
   // An apply of this plan would fail at the function if the account's quota cannot hold its reservations.
-  const preflight = offline || drift ? undefined : () => checkLambdaQuota(loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments')));
+  const preflight = offline || drift ? undefined : checkLambdaQuota;
   const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, localAwsEndpoint, preflight });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {

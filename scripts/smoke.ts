@@ -16,7 +16,6 @@ import { environmentNameFrom, loadEnvironment } from '../src/config/load-environ
 import { runTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
-
 export interface SmokeCheck {
   readonly name: string;
   readonly ok: boolean;
@@ -94,10 +93,15 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
   return checks;
 }
 
+/** One check as `npm run smoke` and `npm run apply` print it. */
+export function formatSmokeCheck(check: SmokeCheck): string {
+  return `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`;
+}
+
 async function main(): Promise<number> {
   const environment = environmentNameFrom(process.env);
   const checks = await smokeChecks({ projectRoot: PROJECT_ROOT, environment });
-  for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+  for (const check of checks) console.log(formatSmokeCheck(check));
   const failed = checks.filter((check) => !check.ok).length;
   console.log(failed ? `${environment}: ${failed} of ${checks.length} checks failed` : `${environment}: all ${checks.length} checks passed`);
   return failed ? 1 : 0;

@@ -87,6 +87,22 @@ export function runAsTyped(command: string, args: readonly string[], options: { 
   });
 }
 
+/** The ids of this machine's processes for which `where` (given the id as /proc names it) holds. */
+export function processIds(where: (pid: string) => boolean): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return where(pid);
+      } catch {
+        // gone meanwhile
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** The variables `npm run emulator`'s export lines set in a shell. */
 export function exportedEnvironment(lines: readonly string[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

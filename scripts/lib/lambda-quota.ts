@@ -6,6 +6,7 @@
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { EnvironmentConfig, TIERS } from '../../src/config/environment-config';
+import { tierBaseName } from '../../src/config/load-environment';
 import { MIN_UNRESERVED_CONCURRENCY } from '../../src/rules/aws-limits';
 
 /** What GetAccountSettings says of the account's concurrency in a region. */
@@ -61,7 +62,7 @@ export async function checkLambdaQuota(env: EnvironmentConfig, client?: LambdaCl
   let current = 0;
   for (const tier of Object.keys(wanted)) {
     try {
-      const answer = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: `${env.namePrefix}-${env.name}-${tier}` }));
+      const answer = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: tierBaseName(env, tier) }));
       current += answer.ReservedConcurrentExecutions ?? 0;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;

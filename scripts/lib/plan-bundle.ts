@@ -173,8 +173,12 @@ export function bundleFileProblems(bundleDir: string, manifest: BundleManifest):
   const problems: string[] = [];
   for (const [file, hash] of Object.entries(manifest.files)) {
     const full = path.join(bundleDir, file);
-    if (!fs.existsSync(full)) problems.push(`${file} is missing from the bundle`);
-    else if (sha256(full) !== hash) problems.push(`${file} was changed after the plan (sha256 ${sha256(full)}, the manifest says ${hash})`);
+    if (!fs.existsSync(full)) {
+      problems.push(`${file} is missing from the bundle`);
+      continue;
+    }
+    const now = sha256(full);
+    if (now !== hash) problems.push(`${file} was changed after the plan (sha256 ${now}, the manifest says ${hash})`);
   }
   for (const file of bundleFiles(bundleDir)) {
     if (!(file in manifest.files)) problems.push(`${file} is not part of the planned bundle (not in ${MANIFEST_FILE}); remove it or ${REPLAN}`);

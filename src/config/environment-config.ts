@@ -55,6 +55,9 @@ const TIER_DEFAULTS = {
 } as const;
 
 /** Any value, checked by a rule whose text (value, problem, fix) becomes the message. */
+/** An ARN check that first refuses ARNs of other partitions than aws, which the app does not deploy to. */
+const inAwsPartition = (problem: (value: unknown) => string | undefined) => (value: unknown) => otherPartitionProblem(value) ?? problem(value);
+
 function checked<T>(problem: (value: unknown) => string | undefined) {
   return z
     .unknown()
@@ -223,11 +226,12 @@ const alarmsSchema = strictObject(
     /** The longest function run in 5 minutes, in percent of the timeout, that raises the alarm. */
     functionDurationPercentOfTimeout: checked<number>(percentOfTimeoutProblem).default(DEFAULT_DURATION_PERCENT_OF_TIMEOUT),
     /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
-    snsTopicArn: optionalChecked<string>((value) =>
-      otherPartitionProblem(value) ??
-      (typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
-        ? undefined
-        : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`),
+    snsTopicArn: optionalChecked<string>(
+      inAwsPartition((value) =>
+        typeof value === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
+          ? undefined
+          : `${describeValue(value)} is not an SNS topic ARN; use arn:aws:sns:<region>:<account>:<topic>, or leave it out`,
+      ),
     ),
   },
   (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "api5xx": 1, "snsTopicArn": "arn:aws:sns:<region>:<account>:<topic>"}`,
@@ -268,7 +272,7 @@ const accountSchema = strictObject(
     /** The account's id: the provider and the S3 backend refuse credentials of any other. */
     id: checked<string>(accountIdProblem),
     /** Role in that account that Terraform assumes to deploy (and to reach S3 state); unset: the caller's credentials. */
-    deployRoleArn: optionalChecked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
+    deployRoleArn: optionalChecked<string>(inAwsPartition(roleArnProblem)),
   },
   (value) => `${describeValue(value)} is not an account; name the only AWS account this environment may deploy to: {"id": "123456789012"}`,
 ).superRefine(({ id, deployRoleArn }, ctx) => {
@@ -319,11 +323,12 @@ export const environmentFileSchema = strictObject(
     /** CloudWatch alarm thresholds. */
     alarms: alarmsSchema,
     /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
-    logsKmsKeyArn: optionalChecked<string>((value) =>
-      otherPartitionProblem(value) ??
-      (typeof value === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(value)
-        ? undefined
-        : `${describeValue(value)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`),
+    logsKmsKeyArn: optionalChecked<string>(
+      inAwsPartition((value) =>
+        typeof value === 'string' && /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(value)
+          ? undefined
+          : `${describeValue(value)} is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<id>, or leave it out`,
+      ),
     ),
     /** Where Terraform keeps this environment's state. */
     state: stateSchema,
@@ -338,9 +343,9 @@ export const environmentFileSchema = strictObject(
     ci: strictObject(
       {
         /** Read-only role the pull-request plan and the drift check assume. */
-        planRoleArn: checked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
+        planRoleArn: checked<string>(inAwsPartition(roleArnProblem)),
         /** Role the apply after merge assumes (it may assume `account.deployRoleArn`). */
-        applyRoleArn: checked<string>((value) => otherPartitionProblem(value) ?? roleArnProblem(value)),
+        applyRoleArn: checked<string>(inAwsPartition(roleArnProblem)),
       },
       (value) =>
         `${describeValue(value)} is not a CI setting; use {"planRoleArn": "arn:aws:iam::<account>:role/<read-only role>", "applyRoleArn": "arn:aws:iam::<account>:role/<apply role>"}`,
@@ -349,7 +354,7 @@ export const environmentFileSchema = strictObject(
     iam: strictObject(
       {
         /** Managed policy that bounds every role. */
-        permissionsBoundaryArn: optionalChecked<string>((value) => otherPartitionProblem(value) ?? permissionsBoundaryProblem(value)),
+        permissionsBoundaryArn: optionalChecked<string>(inAwsPartition(permissionsBoundaryProblem)),
         /** IAM path of every role, such as `/service/`. */
         rolePath: optionalChecked<string>(rolePathProblem),
       },

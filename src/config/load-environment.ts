@@ -147,8 +147,11 @@ export function parseEnvironment(name: string, raw: unknown, source: string): En
   return { name, ...file, state };
 }
 
+/** What a tier's resources are named after, its function first: `<namePrefix>-<environment>-<tier>`. */
+export const tierBaseName = (environment: Pick<EnvironmentConfig, 'name' | 'namePrefix'>, tier: string) => `${environment.namePrefix}-${environment.name}-${tier}`;
+
 /** The longest name the stacks derive: `<namePrefix>-<environment>-premium-apigw-invoke`, an IAM role. */
-export const longestDerivedName = (name: string, namePrefix: string) => `${namePrefix}-${name}-premium-apigw-invoke`;
+export const longestDerivedName = (name: string, namePrefix: string) => `${tierBaseName({ name, namePrefix }, 'premium')}-apigw-invoke`;
 
 /** The environment's name goes into every resource name, so it must fit them: IAM role names take 64 characters. */
 function environmentNameProblem(name: string, namePrefix: string): string | undefined {

@@ -3,6 +3,7 @@ import { TerraformLocal, TerraformOutput } from 'cdktf';
 import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { DataAwsIamRoles } from '@cdktf/provider-aws/lib/data-aws-iam-roles';
 import { Tier } from '../config/environment-config';
+import { tierBaseName } from '../config/load-environment';
 import { GreetingFunction, PrebuiltZip } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
 import { ProxyApi } from '../constructs/proxy-api';
@@ -38,7 +39,7 @@ export class GreetingStack extends EnvironmentStack {
     super(scope, id, props, { tier: props.tier });
     const { environment: env, tier } = props;
     // Environment and tier in every name, so all six stacks can share one account.
-    const baseName = `${env.namePrefix}-${env.name}-${tier}`;
+    const baseName = tierBaseName(env, tier);
     if (!props.prebuiltZip) new ArchiveProvider(this, 'archive');
     // Says in the Terraform itself which way the zip was made (README "Packaging the function").
     new TerraformLocal(

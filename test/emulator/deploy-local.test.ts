@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { emulatorUnavailableReason } from '../../scripts/emulator/aws-emulator';
 import { parseDeployLocalArgs } from '../../scripts/deploy-local';
-import { PROJECT_ROOT, terraformSkipReason } from '../helpers';
+import { PROJECT_ROOT, processIds, terraformSkipReason } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -54,17 +54,7 @@ function alive(pid: number): boolean {
 
 /** Processes whose working directory is inside `dir` (terraform runs in the stack folders). */
 function processesIn(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return processIds((pid) => fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir));
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -14,7 +14,7 @@ import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand,
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { checkout, exportedEnvironment, runAsTyped, terraformSkipReason } from '../helpers';
+import { checkout, exportedEnvironment, processIds, runAsTyped, terraformSkipReason } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -23,22 +23,13 @@ if (skipReason) console.warn(`Skipping the local AWS tests: ${skipReason}.`);
 const REGION = 'eu-central-1';
 const MISBEHAVING = path.join(__dirname, '..', 'fixtures', 'handlers', 'misbehaving.js');
 
-
 /** Processes of the emulator's group that still run (zombies do not). */
 function groupMembers(pgid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return fields[0] !== 'Z' && Number(fields[2]) === pgid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return processIds((pid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && Number(fields[2]) === pgid;
+  });
 }
 
 describeEmulated('the card’s commands against the local AWS', () => {
