@@ -4,7 +4,8 @@ import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
 import { zipSingleFile } from './bundling/function-zip';
 import { FunctionPackaging, SynthSettings } from './config/synth-settings';
-import { EnvironmentConfig, TIERS } from './config/environment-config';
+import { EnvironmentConfig } from './config/environment-config';
+import { TIER_CATALOG, TierCatalog } from './config/tier-catalog';
 import { loadEnvironment } from './config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
 import { GreetingStack } from './stacks/greeting-stack';
@@ -36,12 +37,17 @@ export interface GreetingAppOptions {
    * @default AWS
    */
   readonly localAwsEndpoint?: string;
+  /**
+   * The QoS tiers: one stack each, named after the tier, in this order.
+   * @default TIER_CATALOG (standard, premium)
+   */
+  readonly tiers?: TierCatalog;
 }
 
 export interface GreetingApp {
   readonly app: App;
   readonly environment: EnvironmentConfig;
-  /** The tiers' stacks, `standard` then `premium`. */
+  /** The tiers' stacks, in the catalog's order (`standard` then `premium`). */
   readonly stacks: readonly GreetingStack[];
   /** The account's API Gateway settings, when the environment creates them. */
   readonly accountSettings?: AccountSettingsStack;
@@ -50,12 +56,13 @@ export interface GreetingApp {
 }
 
 /**
- * The whole app: the selected environment's `standard` and `premium` stacks, and its
+ * The whole app: a stack per tier of the selected environment (`standard` and `premium`), and its
  * `account-settings` stack when the environment sets the account's API Gateway role. Everything is
  * validated while the stacks are built, so bad input fails before anything is written.
  */
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
-  const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'));
+  const tiers = options.tiers ?? TIER_CATALOG;
+  const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
   const codeFile = buildHandlerBundle(options.projectRoot).file;
   const packaging = options.packaging ?? 'archive-provider';
   // Beside the bundle, rebuilt with it: the same bytes for the same code.
@@ -72,8 +79,8 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const accountSettings =
     environment.apiGatewayCloudWatchRole === 'create' ? new AccountSettingsStack(app, ACCOUNT_SETTINGS_STACK, stackProps(ACCOUNT_SETTINGS_STACK)) : undefined;
   // Each tier's stack is named after it: `cdktf deploy standard premium`.
-  const stacks = TIERS.map(
-    (tier) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
+  const stacks = tiers.map(
+    ({ name: tier }) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
   );
   return { app, environment, stacks, accountSettings, stackDirs };
 }

@@ -26,7 +26,23 @@ export {
   MAX_THROTTLE_RATE,
   MIN_MEMORY_MB,
 } from './rules/aws-limits';
-export * from './rules/defaults';
+// The defaults the constructs fall back on, each defined once (units in src/rules/defaults.ts),
+// and the alarms ServiceAlarms makes with their thresholds' defaults.
+export {
+  DEFAULT_ALARM_THRESHOLD,
+  DEFAULT_API_4XX_ALARM,
+  DEFAULT_API_P99_LATENCY_MS,
+  DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
+  DEFAULT_GREETING,
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_STAGE_NAME,
+  DEFAULT_THROTTLE,
+  DEFAULT_TIMEOUT_SECONDS,
+  GREETING_VARIABLE,
+} from './rules/defaults';
+export { ALARM_CATALOG } from './rules/alarm-catalog';
+export type { AlarmDefinition, AlarmThresholdName, AlarmThresholds } from './rules/alarm-catalog';
 
 /**
  * The greeting handler, bundled into one file by `npm run build` (`dist/handler/index.js`),

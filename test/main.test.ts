@@ -88,7 +88,7 @@ describe('the cdktf app (main.ts)', () => {
     const fresh = checkout();
     const file = path.join(fresh, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    config.tiers.premium.memoryMb = 64;
+    config.tiers = { premium: { memoryMb: 64 } };
     fs.writeFileSync(file, JSON.stringify(config));
     const result = synth(fresh, 'dev');
     expect(result.status).toBe(1);

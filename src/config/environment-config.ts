@@ -7,13 +7,10 @@
 import { z } from 'zod';
 import {
   accountIdProblem,
-  alarmThresholdProblem,
   describeValue,
   greetingProblem,
-  latencyThresholdProblem,
   logRetentionProblem,
   memorySizeProblem,
-  percentOfTimeoutProblem,
   permissionsBoundaryProblem,
   regionProblem,
   otherPartitionProblem,
@@ -31,28 +28,18 @@ import {
   throttleRateProblem,
   timeoutProblem,
 } from '../rules/aws-limits';
+import { TIER_CATALOG, TierCatalog, TierDefinition, tierCatalogProblem } from './tier-catalog';
+import { ALARM_CATALOG, AlarmDefinition, AlarmThresholdName } from '../rules/alarm-catalog';
 import {
-  DEFAULT_ALARM_THRESHOLD,
-  DEFAULT_API_4XX_ALARM,
-  DEFAULT_API_P99_LATENCY_MS,
-  DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
   DEFAULT_GREETING,
   DEFAULT_LOG_RETENTION_DAYS,
-  DEFAULT_MEMORY_MB,
+  DEFAULT_NAME_PREFIX,
   DEFAULT_STAGE_NAME,
-  DEFAULT_THROTTLE,
   DEFAULT_TIMEOUT_SECONDS,
 } from '../rules/defaults';
 
-/** The QoS tiers; each becomes a stack of the same name. */
-export const TIERS = ['standard', 'premium'] as const;
-export type Tier = (typeof TIERS)[number];
-
-/** Each tier's figures when the file leaves them out: standard is the constructs' default. */
-const TIER_DEFAULTS = {
-  standard: { memoryMb: DEFAULT_MEMORY_MB, throttle: DEFAULT_THROTTLE },
-  premium: { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 } },
-} as const;
+export { TIERS } from './tier-catalog';
+export type { Tier } from './tier-catalog';
 
 /** Any value, checked by a rule whose text (value, problem, fix) becomes the message. */
 /** An ARN check that first refuses ARNs of other partitions than aws, which the app does not deploy to. */
@@ -112,8 +99,7 @@ function throttleSchema(defaults: { readonly rateLimit: number; readonly burstLi
   });
 }
 
-function tierSchema(tier: Tier) {
-  const defaults = TIER_DEFAULTS[tier];
+function tierSchema(defaults: TierDefinition) {
   return strictObject(
     {
       /** Lambda memory in MB; it also buys CPU. */
@@ -146,33 +132,57 @@ function tierSchema(tier: Tier) {
     .default({});
 }
 
-const tiersSchema = strictObject(
-  { standard: tierSchema('standard'), premium: tierSchema('premium') },
-  (value) =>
-    `${describeValue(value)} is not a tier map; use {"standard": {"memoryMb": ${TIER_DEFAULTS.standard.memoryMb}}, "premium": {"memoryMb": ${TIER_DEFAULTS.premium.memoryMb}}}`,
-  `unknown tier; use ${TIERS.join(' or ')}`,
-)
-  .superRefine(({ standard, premium }, ctx) => {
-    const reserved = (standard.reservedConcurrency ?? 0) + (premium.reservedConcurrency ?? 0);
-    if (standard.reservedConcurrency !== undefined && premium.reservedConcurrency !== undefined && reserved > MAX_RESERVED_CONCURRENCY) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['premium', 'reservedConcurrency'],
-        message: `${premium.reservedConcurrency} with standard's ${standard.reservedConcurrency} reserves ${reserved} executions; the account keeps 100 of its default 1000 unreserved, so reserve at most ${MAX_RESERVED_CONCURRENCY} together`,
-      });
-    }
-    for (const limit of ['rateLimit', 'burstLimit'] as const) {
-      const [ours, floor] = [premium.throttle[limit], standard.throttle[limit]];
-      if (typeof ours === 'number' && typeof floor === 'number' && ours < floor) {
+/** The tiers of `catalog`, each defaulted from its entry; each tier at least the one before it. */
+function tiersSchema(catalog: TierCatalog) {
+  const names = catalog.map((tier) => tier.name);
+  const [first, second] = catalog;
+  const example = `{"${first.name}": {"memoryMb": ${first.memoryMb}}${second ? `, "${second.name}": {"memoryMb": ${second.memoryMb}}` : ''}}`;
+  return strictObject(
+    Object.fromEntries(catalog.map((tier) => [tier.name, tierSchema(tier)])),
+    (value) => `${describeValue(value)} is not a tier map; use ${example}`,
+    `unknown tier; use ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0]}`,
+  )
+    .transform((tiers) => tiers as Record<string, TierConfig>)
+    .superRefine((tiers, ctx) => {
+      // Reserved concurrency comes out of one account-wide pool, whatever the tier.
+      const reserving = names.filter((name) => tiers[name].reservedConcurrency !== undefined);
+      const reserved = reserving.reduce((sum, name) => sum + (tiers[name].reservedConcurrency as number), 0);
+      if (reserving.length > 1 && reserved > MAX_RESERVED_CONCURRENCY) {
+        const last = reserving[reserving.length - 1];
+        const others = reserving.slice(0, -1).map((name) => `${name}'s ${tiers[name].reservedConcurrency}`).join(' and ');
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          path: ['premium', 'throttle', limit],
-          message: `${ours} is below the standard tier's ${floor}; give premium at least standard's limits`,
+          path: [last, 'reservedConcurrency'],
+          message: `${tiers[last].reservedConcurrency} with ${others} reserves ${reserved} executions; the account keeps 100 of its default 1000 unreserved, so reserve at most ${MAX_RESERVED_CONCURRENCY} together`,
         });
       }
-    }
-  })
-  .default({});
+      // A better tier never serves less: each at least the one before it.
+      const below = (ours: unknown, floor: unknown) => typeof ours === 'number' && typeof floor === 'number' && ours < floor;
+      for (const [index, name] of names.entries()) {
+        if (index === 0) continue;
+        const before = names[index - 1];
+        for (const limit of ['rateLimit', 'burstLimit'] as const) {
+          const [ours, floor] = [tiers[name].throttle[limit], tiers[before].throttle[limit]];
+          if (below(ours, floor)) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [name, 'throttle', limit],
+              message: `${ours} is below the ${before} tier's ${floor}; give ${name} at least ${before}'s limits`,
+            });
+          }
+        }
+        const [memory, memoryFloor] = [tiers[name].memoryMb, tiers[before].memoryMb];
+        if (below(memory, memoryFloor)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [name, 'memoryMb'],
+            message: `${memory} MB is below the ${before} tier's ${memoryFloor} MB; give ${name} at least ${before}'s memory`,
+          });
+        }
+      }
+    })
+    .default({});
+}
 
 /** The tags the app itself puts on every resource: a file may not set them. */
 export const APP_TAGS = ['tier'] as const;
@@ -211,20 +221,15 @@ const tagsSchema = z
   .transform((tags) => tags as Record<string, string>)
   .default({});
 
+/** One alarm threshold: a number, checked by its rule, defaulted. */
+const thresholdSchema = (alarm: AlarmDefinition) => checked<number>(alarm.problem).default(alarm.default);
+
 const alarmsSchema = strictObject(
   {
-    /** Function errors in 5 minutes that raise the alarm. */
-    functionErrors: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
-    /** Throttled invocations in 5 minutes that raise the alarm. */
-    functionThrottles: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
-    /** API 5XX answers in 5 minutes that raise the alarm. */
-    api5xx: checked<number>(alarmThresholdProblem).default(DEFAULT_ALARM_THRESHOLD),
-    /** API 4XX answers in 5 minutes that raise the alarm. */
-    api4xx: checked<number>(alarmThresholdProblem).default(DEFAULT_API_4XX_ALARM),
-    /** API latency, p99 over 5 minutes, in ms, that raises the alarm. */
-    apiLatencyP99Ms: checked<number>(latencyThresholdProblem).default(DEFAULT_API_P99_LATENCY_MS),
-    /** The longest function run in 5 minutes, in percent of the timeout, that raises the alarm. */
-    functionDurationPercentOfTimeout: checked<number>(percentOfTimeoutProblem).default(DEFAULT_DURATION_PERCENT_OF_TIMEOUT),
+    // One threshold per alarm of the catalog, with its check and its default.
+    ...(Object.fromEntries(
+      Object.entries<AlarmDefinition>(ALARM_CATALOG).map(([field, alarm]) => [field, thresholdSchema(alarm)]),
+    ) as Record<AlarmThresholdName, ReturnType<typeof thresholdSchema>>),
     /** SNS topic told when an alarm fires or clears; unset: alarms only show in CloudWatch. */
     snsTopicArn: optionalChecked<string>(
       inAwsPartition((value) =>
@@ -286,8 +291,9 @@ const accountSchema = strictObject(
   }
 });
 
-/** One environment file, as written (before the name and the state's region are filled in). */
-export const environmentFileSchema = strictObject(
+/** One environment file of an app with the tiers of `catalog`, as written (before the name and the state's region are filled in). */
+function buildEnvironmentFileSchema(catalog: TierCatalog) {
+  return strictObject(
   {
     /** AWS region every resource of the environment lives in. */
     region: checked<string>((value) => regionProblem(value)),
@@ -298,7 +304,7 @@ export const environmentFileSchema = strictObject(
       typeof value === 'string' && /^[a-z][a-z0-9-]{0,23}$/.test(value)
         ? undefined
         : `${describeValue(value)} is not a usable name prefix; use 1 to 24 lowercase letters, digits or hyphens, starting with a letter`,
-    ).default('hello-world'),
+    ).default(DEFAULT_NAME_PREFIX),
     /** Tags applied to every resource through the provider's `default_tags`. */
     tags: tagsSchema,
     /** Days CloudWatch keeps the function's logs. */
@@ -310,7 +316,7 @@ export const environmentFileSchema = strictObject(
     /** Function timeout in seconds. */
     timeoutSeconds: checked<number>(timeoutProblem).default(DEFAULT_TIMEOUT_SECONDS),
     /** Settings per QoS tier. */
-    tiers: tiersSchema,
+    tiers: tiersSchema(catalog),
     /**
      * API Gateway writes execution and access logs only once the account's CloudWatch role is
      * set for the region: one setting per account and region, not per stack.
@@ -407,10 +413,29 @@ export const environmentFileSchema = strictObject(
         `the account's API Gateway CloudWatch role for ${describeValue(file.region)}, or "existing" if another environment of the account sets it there`,
     });
   }
-});
+  });
+}
 
-type EnvironmentFile = z.output<typeof environmentFileSchema>;
-export type TierConfig = EnvironmentFile['tiers'][Tier];
+const schemas = new Map<TierCatalog, ReturnType<typeof buildEnvironmentFileSchema>>();
+
+/** The schema of an environment file for an app whose tiers are `catalog` (checked first). */
+export function environmentSchemaFor(catalog: TierCatalog) {
+  let schema = schemas.get(catalog);
+  if (!schema) {
+    const problem = tierCatalogProblem(catalog);
+    if (problem) throw new Error(problem);
+    schema = buildEnvironmentFileSchema(catalog);
+    schemas.set(catalog, schema);
+  }
+  return schema;
+}
+
+/** The schema of this app's environment files (its tiers: {@link TIER_CATALOG}). */
+export const environmentFileSchema = environmentSchemaFor(TIER_CATALOG);
+
+type EnvironmentFile = z.output<ReturnType<typeof buildEnvironmentFileSchema>>;
+/** One tier's settings, defaults filled in. */
+export type TierConfig = z.output<ReturnType<typeof tierSchema>>;
 export type AlarmConfig = EnvironmentFile['alarms'];
 export type ApiGatewayCloudWatchRole = EnvironmentFile['apiGatewayCloudWatchRole'];
 export type LocalStateConfig = z.output<typeof localStateSchema>;

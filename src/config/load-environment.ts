@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { visit } from 'jsonc-parser';
 import { z } from 'zod';
-import { EnvironmentConfig, environmentFileSchema } from './environment-config';
+import { EnvironmentConfig, environmentSchemaFor } from './environment-config';
+import { TIER_CATALOG, TierCatalog, longestTierName } from './tier-catalog';
 
 /** The variable that selects the environment, and its value when unset. */
 export const ENVIRONMENT_VARIABLE = 'ENVIRONMENT';
@@ -35,7 +36,7 @@ export function listEnvironments(dir: string): string[] {
  * Loads `environments/<name>.json` from `dir`. Throws a {@link ConfigError} for an unknown
  * name, a file that is not JSON, or any field that is out of range.
  */
-export function loadEnvironment(name: string, dir: string): EnvironmentConfig {
+export function loadEnvironment(name: string, dir: string, tiers: TierCatalog = TIER_CATALOG): EnvironmentConfig {
   const known = listEnvironments(dir);
   if (!known.includes(name)) {
     throw new ConfigError(
@@ -45,7 +46,7 @@ export function loadEnvironment(name: string, dir: string): EnvironmentConfig {
   }
   const file = path.join(dir, `${name}.json`);
   const source = `environments/${name}.json`;
-  return parseEnvironment(name, readEnvironmentJson(file, source), source);
+  return parseEnvironment(name, readEnvironmentJson(file, source), source, tiers);
 }
 
 /** Deeper than any environment file needs (they nest four levels); JSON.parse recurses per level. */
@@ -131,17 +132,18 @@ function firstIllFormedString(value: unknown, at = ''): string | undefined {
 /**
  * Validates one environment's raw JSON against the schema and fills in the defaults.
  * Reports every problem at once, each as `<field>: <value> is not …; use …`.
+ * `tiers` is the app's tier catalog: the file's `tiers` has one entry per tier.
  */
-export function parseEnvironment(name: string, raw: unknown, source: string): EnvironmentConfig {
+export function parseEnvironment(name: string, raw: unknown, source: string, tiers: TierCatalog = TIER_CATALOG): EnvironmentConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source} must hold a JSON object, got ${JSON.stringify(raw)}; see environments/dev.json`);
   }
-  const parsed = environmentFileSchema.safeParse(raw);
+  const parsed = environmentSchemaFor(tiers).safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(`${source} is not a valid environment:\n  - ${problems(parsed.error).join('\n  - ')}`);
   }
   const file = parsed.data;
-  const nameProblem = environmentNameProblem(name, file.namePrefix);
+  const nameProblem = environmentNameProblem(name, file.namePrefix, tiers);
   if (nameProblem) throw new ConfigError(`${source} is not a valid environment:\n  - ${nameProblem}`);
   const state = file.state.type === 's3' ? { ...file.state, region: file.state.region ?? file.region } : file.state;
   return { name, ...file, state };
@@ -150,17 +152,18 @@ export function parseEnvironment(name: string, raw: unknown, source: string): En
 /** What a tier's resources are named after, its function first: `<namePrefix>-<environment>-<tier>`. */
 export const tierBaseName = (environment: Pick<EnvironmentConfig, 'name' | 'namePrefix'>, tier: string) => `${environment.namePrefix}-${environment.name}-${tier}`;
 
-/** The longest name the stacks derive: `<namePrefix>-<environment>-premium-apigw-invoke`, an IAM role. */
-export const longestDerivedName = (name: string, namePrefix: string) => `${tierBaseName({ name, namePrefix }, 'premium')}-apigw-invoke`;
+/** The longest name the stacks derive: `<namePrefix>-<environment>-<longest tier>-apigw-invoke`, an IAM role. */
+export const longestDerivedName = (name: string, namePrefix: string, tiers: TierCatalog = TIER_CATALOG) =>
+  `${tierBaseName({ name, namePrefix }, longestTierName(tiers))}-apigw-invoke`;
 
 /** The environment's name goes into every resource name, so it must fit them: IAM role names take 64 characters. */
-function environmentNameProblem(name: string, namePrefix: string): string | undefined {
+function environmentNameProblem(name: string, namePrefix: string, tiers: TierCatalog): string | undefined {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     return `the file name ${JSON.stringify(name)} is not a usable environment name; name the file with lowercase letters, digits and hyphens, such as qa.json`;
   }
-  const longest = longestDerivedName(name, namePrefix);
+  const longest = longestDerivedName(name, namePrefix, tiers);
   if (longest.length > 64) {
-    const room = 64 - longestDerivedName('', '').length;
+    const room = 64 - longestDerivedName('', '', tiers).length;
     return (
       `namePrefix ${JSON.stringify(namePrefix)} with the environment name ${JSON.stringify(name)} makes the role name ${longest} ` +
       `(${longest.length} characters) longer than IAM's 64; keep namePrefix and the file name to ${room} characters together`

@@ -1,9 +1,12 @@
 /**
  * The defaults of the service, each with its unit, defined here only: the constructs fall
- * back on them and the environment schema fills them in. Values that only this app's tiers
- * set (premium's memory and throttling) live in the schema. This module imports nothing of
- * the project but the handler's own settings.
+ * back on them and the environment schema fills them in. What differs per tier (premium's
+ * memory and throttling) is in the tier catalog, `src/config/tier-catalog.ts`. This module
+ * imports nothing of the project but the handler's own settings.
  */
+
+/** First part of every resource name of an environment. */
+export const DEFAULT_NAME_PREFIX = 'hello-world';
 
 /** Lambda memory, MB (it also buys CPU). */
 export const DEFAULT_MEMORY_MB = 128;

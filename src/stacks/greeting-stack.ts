@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { TerraformLocal, TerraformOutput } from 'cdktf';
 import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { DataAwsIamRoles } from '@cdktf/provider-aws/lib/data-aws-iam-roles';
-import { Tier } from '../config/environment-config';
 import { tierBaseName } from '../config/load-environment';
 import { GreetingFunction, PrebuiltZip } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
@@ -12,8 +11,8 @@ import { ACCOUNT_SETTINGS_STACK, apiGatewayCloudWatchRoleName } from './account-
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 
 export interface GreetingStackProps extends EnvironmentStackProps {
-  /** QoS tier: its memory, throttling and concurrency, and the last part of every name. */
-  readonly tier: Tier;
+  /** QoS tier (a name of the app's tier catalog): its memory, throttling and concurrency, and the last part of every name. */
+  readonly tier: string;
   /** The handler bundled into one JavaScript file. */
   readonly codeFile: string;
   /**

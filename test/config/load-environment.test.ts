@@ -32,6 +32,29 @@ describe('environment configuration', () => {
     expect(env.tags.environment).toBe(name);
   });
 
+  it.each(['dev', 'staging', 'prod'])('ships %s holding only what differs from the defaults: no field restates one', (name) => {
+    const file = path.join(ENVIRONMENTS, `${name}.json`);
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const loaded = parseEnvironment(name, raw, file);
+    /** Every leaf field's path in the file. */
+    const leaves = (value: any, at: string[] = []): string[][] =>
+      value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length
+        ? Object.entries(value).flatMap(([key, inner]) => leaves(inner, [...at, key]))
+        : [at];
+    const without = (value: any, [key, ...rest]: string[]): any => {
+      const { [key]: inner, ...others } = value;
+      return rest.length ? { ...others, [key]: without(inner, rest) } : others;
+    };
+    const restated = leaves(raw).filter((leaf) => {
+      try {
+        return JSON.stringify(parseEnvironment(name, without(raw, leaf), file)) === JSON.stringify(loaded);
+      } catch {
+        return false;
+      }
+    });
+    expect(restated.map((leaf) => leaf.join('.'))).toEqual([]);
+  });
+
   it('fills in the defaults a file leaves out', () => {
     expect(parse(REQUIRED)).toEqual({
       name: 'test',
@@ -204,7 +227,7 @@ describe('environment configuration', () => {
     [{ tiers: { premium: 5 } }, 'tiers.premium: 5 is not a tier; use {"memoryMb": 512}'],
     [{ tiers: { standard: { throttle: 9 } } }, 'tiers.standard.throttle: 9 is not a throttle; use {"rateLimit": 50, "burstLimit": 100}'],
     [{ tiers: { standard: { cpu: 2 } } }, 'tiers.standard.cpu: unknown field; use one of memoryMb, throttle, reservedConcurrency, apiKeyRequired'],
-    [{ alarms: { p99: 1 } }, 'alarms.p99: unknown field; use one of functionErrors, functionThrottles, api5xx, api4xx, apiLatencyP99Ms, functionDurationPercentOfTimeout, snsTopicArn'],
+    [{ alarms: { p99: 1 } }, 'alarms.p99: unknown field; use one of functionErrors, functionThrottles, functionDurationPercentOfTimeout, api5xx, api4xx, apiLatencyP99Ms, snsTopicArn'],
     [{ alarms: [] }, 'alarms: [] is not an alarm setting; use {"functionErrors": 1'],
     [{ state: { type: 'local', bucket: 'b' } }, 'state.bucket: unknown field for local state; use type'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', lock: true } }, 'state.lock: unknown field for s3 state; use type, bucket, keyPrefix, region, useLockfile'],
@@ -282,11 +305,12 @@ describe('environment configuration', () => {
   });
 
   it("fails on an environment name that makes role names longer than IAM's 64 characters, naming both parts and the room", () => {
-    const long = 'x'.repeat(32);
+    // standard is the longest tier name: its invoke role is the longest name (premium's is one shorter and would still fit).
+    const long = 'x'.repeat(31);
     expect(() => parseEnvironment(long, { ...REQUIRED, namePrefix: 'hello-world' }, `environments/${long}.json`)).toThrow(
-      `environments/${long}.json is not a valid environment:\n  - namePrefix "hello-world" with the environment name "${long}" makes the role name hello-world-${long}-premium-apigw-invoke (65 characters) longer than IAM's 64; keep namePrefix and the file name to 42 characters together`,
+      `environments/${long}.json is not a valid environment:\n  - namePrefix "hello-world" with the environment name "${long}" makes the role name hello-world-${long}-standard-apigw-invoke (65 characters) longer than IAM's 64; keep namePrefix and the file name to 41 characters together`,
     );
-    expect(parseEnvironment('x'.repeat(37), { ...REQUIRED, namePrefix: 'hello' }, 'f.json').name).toHaveLength(37);
+    expect(parseEnvironment('x'.repeat(36), { ...REQUIRED, namePrefix: 'hello' }, 'f.json').name).toHaveLength(36);
   });
 
   it('fails on a file name that cannot be part of resource names', () => {

@@ -48,7 +48,7 @@ describe('ServiceAlarms', () => {
   it.each([
     [{ apiLatencyP99Ms: 29000 }, 'ServiceAlarms apiLatencyP99Ms: 29000 is not a latency threshold; use whole milliseconds from 1 to 28999'],
     [{ functionDurationPercentOfTimeout: 120 }, 'ServiceAlarms functionDurationPercentOfTimeout: 120 is not a percentage of the timeout; use a whole number from 1 to 100'],
-    [{ api4xx: 0.5 }, 'ServiceAlarms api-4xx: 0.5 is not a threshold'],
+    [{ api4xx: 0.5 }, 'ServiceAlarms api4xx: 0.5 is not a threshold'],
   ])('fails on %j naming the field, the value and the fix', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
@@ -72,6 +72,6 @@ describe('ServiceAlarms', () => {
   });
 
   it('fails on a threshold below 1', () => {
-    expect(() => synth({ api5xx: 0 })).toThrow('ServiceAlarms api-5xx: 0 is not a threshold; use a whole count of at least 1');
+    expect(() => synth({ api5xx: 0 })).toThrow('ServiceAlarms api5xx: 0 is not a threshold; use a whole count of at least 1');
   });
 });

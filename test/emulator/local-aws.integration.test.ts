@@ -119,7 +119,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
   it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for its usage plan’s key', async () => {
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: { ...config.tiers.premium, apiKeyRequired: true } } }));
+    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: { ...config.tiers?.premium, apiKeyRequired: true } } }));
     const deploy = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
     expect([deploy.code, deploy.output.slice(-2000)]).toEqual([0, expect.any(String)]);
     expect(await (await fetch(`${urls.standard}?name=David`)).text()).toBe('Bonjour David');

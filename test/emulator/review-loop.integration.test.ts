@@ -162,8 +162,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(cwd, 'node_modules'));
     const file = path.join(cwd, 'environments', 'staging.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    config.tiers.standard.reservedConcurrency = 100;
-    config.tiers.premium.reservedConcurrency = 400;
+    config.tiers = { standard: { reservedConcurrency: 100 }, premium: { reservedConcurrency: 400 } };
     fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
     git(cwd, 'commit', '-qam', 'staging reserves 500');
     const result = await plan(cwd);

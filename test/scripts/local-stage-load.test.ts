@@ -25,7 +25,7 @@ describe('the local stage under load', () => {
     fs.cpSync(path.join(PROJECT_ROOT, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    for (const tier of ['standard', 'premium']) config.tiers[tier].throttle = { rateLimit: 5000, burstLimit: 5000 };
+    config.tiers = Object.fromEntries(['standard', 'premium'].map((tier) => [tier, { throttle: { rateLimit: 5000, burstLimit: 5000 } }]));
     fs.writeFileSync(file, JSON.stringify(config));
     server = spawn(process.execPath, ['--require', 'esbuild-register', 'scripts/serve.ts'], {
       cwd: dir,

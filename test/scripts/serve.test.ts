@@ -228,7 +228,7 @@ describe('npm start', () => {
     const dir = projectWithScripts();
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    config.tiers.premium.apiKeyRequired = true;
+    config.tiers = { premium: { apiKeyRequired: true } };
     fs.writeFileSync(file, JSON.stringify(config));
     const server = startServer('node', [...node(), '--tier', 'premium'], {}, dir);
     const [, url] = await server.printed(URL_LINE);
