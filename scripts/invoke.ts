@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as lambdaLocal from 'lambda-local';
-import { GREETING_VARIABLE } from '../lambda-src/settings';
+import { GREETING_VARIABLE } from '../src/rules/defaults';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
 import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';

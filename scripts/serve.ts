@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { GREETING_VARIABLE } from '../lambda-src/settings';
+import { GREETING_VARIABLE } from '../src/rules/defaults';
 import { buildHandlerBundle, handlerPaths } from '../src/bundling/handler-bundle';
 import { TIERS, Tier } from '../src/config/environment-config';
 import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';

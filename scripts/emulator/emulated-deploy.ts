@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
 import { replaceArchiveWithLocalZip } from '../air-gapped/local-archive';
-import { TerraformRun, TerraformRunOptions, errorText, runTerraform, terraformErrors } from '../lib/terraform-run';
+import { TerraformError, TerraformRun, TerraformRunOptions, runTerraform } from '../lib/terraform-run';
 import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { EMULATED_SERVICES, EMULATOR_CREDENTIALS, emulatorClientConfig } from './aws-emulator';
 
@@ -36,17 +36,6 @@ export interface EmulatedSynthOptions {
    * @default false
    */
   readonly localArchive?: boolean;
-}
-
-/** A failed terraform command: the message names the stack, the resource and AWS's error. */
-export class DeployError extends Error {
-  constructor(
-    message: string,
-    readonly run: TerraformRun,
-  ) {
-    super(message);
-    this.name = 'DeployError';
-  }
 }
 
 /**
@@ -139,30 +128,20 @@ export function writeEmulatorOverride(stackDir: string, endpoint: string): void 
 
 async function terraformIn(stack: EmulatedStack, args: string[], options?: TerraformRunOptions): Promise<TerraformRun> {
   const run = await runTerraform(stack.dir, args, options);
-  if (run.error) throw new DeployError(`${stack.name}: could not run terraform (${run.error.message}); install Terraform 1.10 or later`, run);
+  if (run.error) throw new TerraformError(stack.name, args[0], run);
   return run;
 }
 
 /** `terraform init` once per working directory; again only when the backend changed. */
 export async function initStack(stack: EmulatedStack): Promise<void> {
   const init = await terraformIn(stack, ['init', '-input=false', '-no-color', '-reconfigure']);
-  if (init.status !== 0) throw new DeployError(`${stack.name}: terraform init failed:\n${errorText(init.stderr || init.stdout)}`, init);
+  if (init.status !== 0) throw new TerraformError(stack.name, 'init', init);
 }
 
 /** Explains a failed apply or destroy: the stack, each failing resource and AWS's answer. */
-function failure(stack: EmulatedStack, verb: string, run: TerraformRun): DeployError {
-  const errors = terraformErrors(run.stderr);
-  // On SIGINT terraform lets the calls under way finish, saves its state and says so.
-  if (run.signal || errors.some((error) => /^execution halted$/i.test(error.summary))) {
-    return new DeployError(`${stack.name}: terraform ${verb} was interrupted; its state holds what it finished, so run it again`, run);
-  }
-  const lines = errors.length
-    ? errors.map((error) => `  ${error.address ?? '(no resource)'}: ${error.summary}${error.detail ? `\n    ${error.detail.split('\n').join('\n    ')}` : ''}`)
-    : [`  ${errorText(run.stderr || run.stdout)}`];
-  return new DeployError(`${stack.name}: terraform ${verb} failed:\n${lines.join('\n')}`, run);
-}
+const failure = (stack: EmulatedStack, verb: string, run: TerraformRun) => new TerraformError(stack.name, verb, run);
 
-/** `terraform apply` of one stack; throws a {@link DeployError} naming what AWS refused. */
+/** `terraform apply` of one stack; throws a {@link TerraformError} naming what AWS refused. */
 export async function applyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
   const run = await terraformIn(stack, ['apply', '-auto-approve', '-input=false', '-no-color'], options);
   if (run.status !== 0) throw failure(stack, 'apply', run);

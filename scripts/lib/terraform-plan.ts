@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GREETING_VARIABLE } from '../../lambda-src/settings';
+import { GREETING_VARIABLE } from '../../src/rules/defaults';
 import { copyStackConfig } from './plan-bundle';
-import { errorText, runTerraform as terraform } from './terraform-run';
+import { TerraformError, runTerraform as terraform } from './terraform-run';
 
 /** What to do when terraform cannot reach the registry for a provider. */
 export const AIR_GAPPED_HINT =
@@ -57,13 +57,6 @@ export interface PlanFiles {
   readonly config: string;
 }
 
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PlanError';
-  }
-}
-
 /**
  * `terraform init` and `terraform plan` for one synthesized stack, non-interactively and with
  * no provider lock step (which would ask the registry), writing `<stack>.tfplan`,
@@ -87,24 +80,18 @@ export async function planStack(
   };
   progress(`${stack}: terraform init`);
   const init = await terraform(stackDir, ['init', '-input=false', '-no-color']);
-  if (init.error) throw new PlanError(`${stack}: could not run terraform (${init.error.message}); install Terraform 1.10 or later`);
-  if (init.status !== 0) {
-    const text = errorText(init.stderr || init.stdout);
-    const hint = providerInstallHint(text);
-    throw new PlanError(`${stack}: terraform init failed:\n${text}${hint ? `\n${hint}` : ''}`);
-  }
+  if (init.error || init.status !== 0) throw new TerraformError(stack, 'init', init, providerInstallHint(`${init.stderr}\n${init.stdout}`));
   const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
 
   progress(`${stack}: terraform plan`);
   const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', ...(options.refreshOnly ? ['-refresh-only'] : []), `-out=${files.tfplan}`]);
-  if (plan.signal) throw new PlanError(`${stack}: terraform plan was interrupted (${plan.signal})`);
-  if (plan.status !== 0) throw new PlanError(`${stack}: terraform plan failed:\n${errorText(plan.stderr || plan.stdout)}`);
+  if (plan.status !== 0) throw new TerraformError(stack, 'plan', plan);
   const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
   fs.writeFileSync(files.text, plan.stdout);
 
   // One more provider start for the machine-readable plan; the text above is the plan's own.
   const json = await terraform(stackDir, ['show', '-json', files.tfplan]);
-  if (json.status !== 0) throw new PlanError(`${stack}: terraform show failed:\n${errorText(json.stderr)}`);
+  if (json.status !== 0) throw new TerraformError(stack, 'show', json);
   fs.writeFileSync(files.json, json.stdout);
   // After the plan: with the archive provider, the zip is written during plan.
   copyStackConfig(stackDir, files.config);

@@ -1,3 +1,9 @@
+/**
+ * The one way scripts and tests run terraform: non-interactive, each command in a process
+ * group of its own (terraform and the providers it starts), every group tracked until it ends
+ * so that a signal, a timeout or the end of a test file stops all of it, and one error type,
+ * {@link TerraformError}, that names the stack, the failing resources and terraform's error.
+ */
 import { ChildProcess, spawn } from 'child_process';
 
 export interface TerraformRun {
@@ -8,6 +14,8 @@ export interface TerraformRun {
   readonly stderr: string;
   /** Set when terraform could not be started at all. */
   readonly error?: Error;
+  /** Set when terraform ran past `timeoutMs` and was stopped. */
+  readonly timedOut?: boolean;
 }
 
 export interface TerraformRunOptions {
@@ -15,7 +23,21 @@ export interface TerraformRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called with each complete line terraform prints on stdout, as it prints it. */
   readonly onLine?: (line: string, child: ChildProcess) => void;
+  /**
+   * Stop terraform after this many milliseconds: SIGINT (it saves its state), then SIGKILL of
+   * its whole process group {@link GRACE_MS} later.
+   * @default no limit
+   */
+  readonly timeoutMs?: number;
+  /**
+   * After SIGINT (a timeout), how long terraform gets before its group is killed.
+   * @default GRACE_MS
+   */
+  readonly graceMs?: number;
 }
+
+/** How long terraform gets to finish the calls under way and save its state after SIGINT. */
+export const GRACE_MS = 20_000;
 
 /** Environment for terraform runs that must never wait for input or print colour codes. */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -24,18 +46,75 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** The terraform processes this process started and that have not ended yet. */
 const running = new Set<ChildProcess>();
+/** Those already sent SIGINT: a second one makes terraform quit without saving its state. */
+const interrupted = new WeakSet<ChildProcess>();
+
+/** Sends `signal` to the child's process group: terraform and the providers it started. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function interrupt(child: ChildProcess): void {
+  if (interrupted.has(child)) return;
+  interrupted.add(child);
+  signalGroup(child, 'SIGINT');
+}
+
+let forwarding = false;
+/**
+ * In their own groups, terraform processes no longer get the terminal's Ctrl-C: pass SIGINT,
+ * SIGTERM and SIGHUP on. A script with its own handler decides when to exit; without one,
+ * this process exits as the signal would once terraform has stopped.
+ */
+function forwardSignals(): void {
+  if (forwarding) return;
+  forwarding = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      const alone = process.listenerCount(signal) === 1;
+      void interruptTerraform().then(() => {
+        if (!alone) return;
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
+}
 
 /**
  * Runs terraform without a terminal or stdin, so nothing can wait on a prompt. Every child is
- * tracked until it ends, so {@link interruptTerraform} can stop all of them on any exit path.
+ * tracked until it ends, so {@link interruptTerraform} and {@link killTerraform} can stop all
+ * of them on any exit path.
  */
 export function runTerraform(cwd: string, args: readonly string[], options: TerraformRunOptions = {}): Promise<TerraformRun> {
   return new Promise((resolve) => {
-    const child = spawn('terraform', args, { cwd, env: terraformEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    forwardSignals();
+    const child = spawn('terraform', args, { cwd, env: terraformEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child);
     let stdout = '';
     let stderr = '';
     let partial = '';
+    let timedOut = false;
+    const timers: NodeJS.Timeout[] = [];
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          interrupt(child);
+          timers.push(setTimeout(() => signalGroup(child, 'SIGKILL'), options.graceMs ?? GRACE_MS));
+        }, options.timeoutMs),
+      );
+    }
+    const done = (run: TerraformRun) => {
+      running.delete(child);
+      timers.forEach(clearTimeout);
+      resolve(timedOut ? { ...run, timedOut } : run);
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       if (!options.onLine) return;
@@ -44,29 +123,67 @@ export function runTerraform(cwd: string, args: readonly string[], options: Terr
       for (const line of lines) options.onLine(line, child);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => {
-      running.delete(child);
-      resolve({ status: null, signal: null, stdout, stderr, error });
-    });
-    child.on('close', (status, signal) => {
-      running.delete(child);
-      resolve({ status, signal, stdout, stderr });
-    });
+    child.on('error', (error) => done({ status: null, signal: null, stdout, stderr, error }));
+    child.on('close', (status, signal) => done({ status, signal, stdout, stderr }));
   });
 }
 
 /**
  * Sends SIGINT, as Ctrl-C does, to every terraform still running, and resolves once all have
- * exited: terraform finishes the calls under way, writes its state and exits. One still
- * running after `graceMs` is killed.
+ * exited: terraform finishes the calls under way, writes its state and exits. A process group
+ * still running after `graceMs` is killed.
  */
-export async function interruptTerraform(graceMs = 20_000): Promise<void> {
+export async function interruptTerraform(graceMs = GRACE_MS): Promise<void> {
   const children = [...running];
-  const exits = children.map((child) => new Promise<void>((resolve) => child.once('close', () => resolve())));
-  for (const child of children) child.kill('SIGINT');
-  const timer = setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), graceMs);
+  const exits = children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))));
+  for (const child of children) interrupt(child);
+  const timer = setTimeout(() => children.forEach((child) => signalGroup(child, 'SIGKILL')), graceMs);
   await Promise.all(exits);
   clearTimeout(timer);
+}
+
+/** Kills every terraform still running with its providers (SIGKILL to each group): the end of a test file. */
+export async function killTerraform(): Promise<void> {
+  const children = [...running];
+  const exits = children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))));
+  for (const child of children) signalGroup(child, 'SIGKILL');
+  await Promise.all(exits);
+}
+
+/** A terraform command that failed: its message names the stack, each failing resource and terraform's (AWS's) error. */
+export class TerraformError extends Error {
+  constructor(
+    /** The stack (or folder) terraform ran for. */
+    readonly stack: string,
+    /** The terraform command: `init`, `plan`, `apply`, ... */
+    readonly command: string,
+    readonly run: TerraformRun,
+    /** What to do about it, when known: a line after terraform's error. */
+    hint?: string,
+  ) {
+    super(terraformFailure(stack, command, run, hint));
+    this.name = 'TerraformError';
+  }
+}
+
+/**
+ * `<stack>: terraform <command> failed:` and then each failing resource with its error, or
+ * terraform's diagnostics where none names a resource (a configuration error); an
+ * interrupted or timed-out run says that its state holds what it finished.
+ */
+export function terraformFailure(stack: string, command: string, run: TerraformRun, hint?: string): string {
+  if (run.error) return `${stack}: could not run terraform (${run.error.message}); install Terraform 1.10 or later`;
+  const errors = terraformErrors(run.stderr);
+  // On SIGINT terraform lets the calls under way finish, saves its state and says so.
+  if (run.timedOut || run.signal || errors.some((error) => /^execution halted$/i.test(error.summary))) {
+    const why = run.timedOut ? 'ran out of time and was stopped' : 'was interrupted';
+    const state = ['apply', 'destroy'].includes(command) ? '; its state holds what it finished, so run it again' : '; run it again';
+    return `${stack}: terraform ${command} ${why}${state}`;
+  }
+  const body = errors.some((error) => error.address)
+    ? errors.map((error) => `  ${error.address ?? '(no resource)'}: ${error.summary}${error.detail ? `\n    ${error.detail.split('\n').join('\n    ')}` : ''}`).join('\n')
+    : errorText(run.stderr || run.stdout);
+  return `${stack}: terraform ${command} failed:\n${body}${hint ? `\n${hint}` : ''}`;
 }
 
 /** Terraform's diagnostics without the box drawing, blank lines dropped. */

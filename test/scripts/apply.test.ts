@@ -106,7 +106,7 @@ describe('npm run apply', () => {
     const failure = await applyBundle({ projectRoot: root, bundleDir: bundle, environment: 'staging', smoke }).catch((error) => error);
     expect(failure).toBeInstanceOf(ApplyError);
     expect(failure.message).toBe(
-      'stack standard failed to apply (applied before it: account-settings); not applied: premium:\nError: creating IAM Role (standard-logging): EntityAlreadyExists',
+      'stack standard failed to apply (applied before it: account-settings); not applied: premium:\nstandard: terraform apply failed:\nError: creating IAM Role (standard-logging): EntityAlreadyExists',
     );
     expect(failure.result.applied).toEqual(['account-settings']);
     expect(applies()).toEqual(['account-settings', 'standard']);

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
 import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
-import { PlanError, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
+import { planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
+import { TerraformError } from '../../scripts/lib/terraform-run';
 import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { makeTempDir, terraformMissingReason } from '../helpers';
 
@@ -183,7 +184,7 @@ describe('plan helpers', () => {
     process.env.TF_CLI_CONFIG_FILE = config;
     try {
       const plan = planStack('premium', dir, path.join(dir, 'plans'));
-      await expect(plan).rejects.toThrow(PlanError);
+      await expect(plan).rejects.toThrow(TerraformError);
       await expect(plan).rejects.toThrow(/^premium: terraform (init|plan) failed:\n(.|\n)*Reference to undeclared input variable/);
     } finally {
       if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;

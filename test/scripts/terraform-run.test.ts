@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { TerraformError, killTerraform, runTerraform, terraformFailure } from '../../scripts/lib/terraform-run';
+import { makeTempDir } from '../helpers';
+
+/** Whether a process is still there (a zombie is not: it has ended). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const waitUntil = async (condition: () => boolean, ms = 5000) => {
+  for (const end = Date.now() + ms; Date.now() < end && !condition(); ) await new Promise((resolve) => setTimeout(resolve, 20));
+  return condition();
+};
+
+/** A stand-in terraform that starts a "provider" (a sleep) and waits; with `ignoreInt`, both ignore SIGINT. */
+function fakeTerraform(ignoreInt: boolean): { dir: string; providerPid: () => number } {
+  const dir = makeTempDir('fake-terraform-run-');
+  const script = [
+    '#!/usr/bin/env node',
+    "const { spawn } = require('child_process');",
+    ignoreInt ? "process.on('SIGINT', () => undefined);" : '',
+    `const provider = spawn('sh', ['-c', ${JSON.stringify(ignoreInt ? "trap '' INT; exec sleep 300" : 'exec sleep 300')}], { stdio: 'ignore' });`,
+    "require('fs').writeFileSync('provider.pid', String(provider.pid));",
+    "console.log('started');",
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'terraform'), script, { mode: 0o755 });
+  return { dir, providerPid: () => Number(fs.readFileSync(path.join(dir, 'provider.pid'), 'utf8')) };
+}
+
+describe('the terraform runner', () => {
+  const savedPath = process.env.PATH;
+  afterEach(() => {
+    process.env.PATH = savedPath;
+  });
+  const onPath = (dir: string) => (process.env.PATH = `${dir}${path.delimiter}${savedPath}`);
+
+  it('stops terraform and the providers it started (its process group) once it runs past timeoutMs, and says so', async () => {
+    const fake = fakeTerraform(false);
+    onPath(fake.dir);
+    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 300 });
+    // Ended by the SIGINT (terraform saves its state on it), not by the kill after the grace period.
+    expect([run.timedOut, run.signal]).toEqual([true, 'SIGINT']);
+    expect(await waitUntil(() => !alive(fake.providerPid()))).toBe(true);
+    expect(terraformFailure('standard', 'apply', run)).toBe('standard: terraform apply ran out of time and was stopped; its state holds what it finished, so run it again');
+  });
+
+  it('kills the whole process group when terraform ignores SIGINT past the grace period', async () => {
+    const fake = fakeTerraform(true);
+    onPath(fake.dir);
+    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 200, graceMs: 300 });
+    expect([run.timedOut, run.signal]).toEqual([true, 'SIGKILL']);
+    expect(await waitUntil(() => !alive(fake.providerPid()))).toBe(true);
+  });
+
+  it('kills every terraform still running with its providers: what each test file does at its end', async () => {
+    const fake = fakeTerraform(true);
+    onPath(fake.dir);
+    const lines: string[] = [];
+    const run = runTerraform(fake.dir, ['plan'], { onLine: (line) => lines.push(line) });
+    expect(await waitUntil(() => lines.includes('started'))).toBe(true);
+    const provider = fake.providerPid();
+    await killTerraform();
+    expect((await run).signal).toBe('SIGKILL');
+    expect(await waitUntil(() => !alive(provider))).toBe(true);
+  });
+
+  it("fails naming the stack, each failing resource and AWS's error", () => {
+    const stderr = [
+      '╷',
+      '│ Error: creating IAM Role (hello-logging): operation error IAM: CreateRole, EntityAlreadyExists: Role with name hello-logging already exists.',
+      '│ ',
+      '│   with aws_iam_role.logging-role_8B4B5F58,',
+      '│   on cdk.tf.json line 120, in resource "aws_iam_role" "logging-role_8B4B5F58":',
+      '│  120:       },',
+      '╵',
+    ].join('\n');
+    const error = new TerraformError('standard', 'apply', { status: 1, signal: null, stdout: '', stderr });
+    expect(error.message).toBe(
+      'standard: terraform apply failed:\n  aws_iam_role.logging-role_8B4B5F58: creating IAM Role (hello-logging): operation error IAM: CreateRole, EntityAlreadyExists: Role with name hello-logging already exists.',
+    );
+  });
+
+  it("fails with terraform's diagnostics where no resource is named, and the hint after them", () => {
+    const stderr = '╷\n│ Error: Reference to undeclared input variable\n│ \n│   on cdk.tf.json line 3, in output "url":\n╵\n';
+    expect(terraformFailure('premium', 'plan', { status: 1, signal: null, stdout: '', stderr }, 'Declare it.')).toBe(
+      'premium: terraform plan failed:\nError: Reference to undeclared input variable\n  on cdk.tf.json line 3, in output "url":\nDeclare it.',
+    );
+  });
+
+  it('fails naming the fix when terraform cannot be started', () => {
+    expect(terraformFailure('dev', 'init', { status: null, signal: null, stdout: '', stderr: '', error: new Error('spawn terraform ENOENT') })).toBe(
+      'dev: could not run terraform (spawn terraform ENOENT); install Terraform 1.10 or later',
+    );
+  });
+});
