@@ -28,7 +28,7 @@ import { gitSource } from './lib/git-source';
 import { checkLambdaQuota } from './lib/lambda-quota';
 import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
-import { StackPlan, planStack } from './lib/terraform-plan';
+import { PlanFiles, StackPlan, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -102,7 +102,8 @@ export interface PlanEnvironmentOptions {
 
 export interface PlanEnvironmentResult {
   readonly planDir: string;
-  readonly plans: readonly StackPlan[];
+  /** Each stack's plan, with its files in `planDir`; none when any stack failed (nothing is kept). */
+  readonly plans: readonly (StackPlan & { readonly files: PlanFiles })[];
   /** Each failing stack and why; empty when every stack planned. */
   readonly failures: readonly { stack: string; message: string }[];
   readonly exitCode: 0 | 1 | 2;
@@ -124,7 +125,8 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
     fs.rmSync(planDir, { recursive: true, force: true });
     fs.mkdirSync(planDir, { recursive: true });
     fs.writeFileSync(path.join(planDir, 'summary.md'), renderFailedSummary({ environment: options.environment, offline: options.offline, failures, plans }));
-    return { planDir, plans, failures, exitCode: 1 as const };
+    // Nothing planned is kept, so no plan is returned either.
+    return { planDir, plans: [], failures, exitCode: 1 as const };
   };
 
   let stackDirs: Readonly<Record<string, string>>;
@@ -187,7 +189,12 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
   });
   fs.rmSync(planDir, { recursive: true, force: true });
   fs.renameSync(fresh, planDir);
-  return { planDir, plans, failures, exitCode: planExitCode(plans) };
+  // The files moved with their folder: name them where they are now.
+  const moved = plans.map((plan) => ({
+    ...plan,
+    files: Object.fromEntries(Object.entries(plan.files).map(([kind, file]) => [kind, path.join(planDir, path.relative(fresh, file))])) as unknown as PlanFiles,
+  }));
+  return { planDir, plans: moved, failures, exitCode: planExitCode(moved) };
 }
 
 async function main(): Promise<number> {

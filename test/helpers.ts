@@ -63,6 +63,13 @@ export function terraformSkipReason(): string | undefined {
   return undefined;
 }
 
+/**
+ * The jest timeout of a case that runs terraform or the emulator: what it needs alone here
+ * (`aloneMs`, already with room), three times over, so that a loaded machine (the other jest
+ * worker, a CPU hog) fails no case on time alone. No case asserts on the wall clock.
+ */
+export const underLoad = (aloneMs: number): number => aloneMs * 3;
+
 /** How a command run by {@link runAsTyped} ended, and what it printed (stdout and stderr, interleaved). */
 export interface Finished {
   readonly code: number | null;
@@ -80,7 +87,7 @@ export function runAsTyped(command: string, args: readonly string[], options: { 
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const timer = setTimeout(() => killGroup(child), options.timeoutMs ?? 240_000);
+    const timer = setTimeout(() => killGroup(child), options.timeoutMs ?? underLoad(240_000));
     child.on('close', (code) => {
       typed.delete(child);
       clearTimeout(timer);

@@ -1,8 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesizeGreetingApp } from '../../src/greeting-app';
 import { zipSingleFile } from './function-zip';
-import { planStack } from '../lib/terraform-plan';
 
 /**
  * For machines whose provider mirror lacks hashicorp/archive: rewrites a synthesized stack so
@@ -38,25 +36,4 @@ export async function replaceArchiveWithLocalZip(stackDir: string): Promise<stri
     fs.writeFileSync(lockFile, lock.replace(/^provider "registry\.terraform\.io\/hashicorp\/archive" \{\n[\s\S]*?\n\}\n\n?/m, ''));
   }
   return zip.base64Sha256;
-}
-
-/**
- * Synthesizes `environment` in `projectRoot` for offline planning, replaces each stack's
- * archive_file by a local zip and plans the named stacks side by side, into
- * `plans/<environment>/`. The offline plan test and the plan benchmark both plan this way.
- */
-export async function planWithLocalArchive(projectRoot: string, environment: string, stacks: readonly string[]) {
-  const { stackDirs } = synthesizeGreetingApp({
-    environmentName: environment,
-    projectRoot,
-    outdir: path.join(projectRoot, 'cdktf.out'),
-    offlinePlan: true,
-  });
-  const planDir = path.join(projectRoot, 'plans', environment);
-  return Promise.all(
-    stacks.map(async (stack) => {
-      await replaceArchiveWithLocalZip(stackDirs[stack]);
-      return planStack(stack, stackDirs[stack], planDir);
-    }),
-  );
 }

@@ -153,15 +153,15 @@ export async function killTerraform(): Promise<void> {
 /** A terraform command that failed: its message names the stack, each failing resource and terraform's (AWS's) error. */
 export class TerraformError extends Error {
   constructor(
-    /** The stack (or folder) terraform ran for. */
-    readonly stack: string,
+    /** The stack (or folder) terraform ran for (not `stack`: that is the error's stack trace). */
+    readonly stackName: string,
     /** The terraform command: `init`, `plan`, `apply`, ... */
     readonly command: string,
     readonly run: TerraformRun,
     /** What to do about it, when known: a line after terraform's error. */
     hint?: string,
   ) {
-    super(terraformFailure(stack, command, run, hint));
+    super(terraformFailure(stackName, command, run, hint));
     this.name = 'TerraformError';
   }
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Op, Token } from 'cdktf';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { assertValid, timeoutProblem } from '../rules/aws-limits';
+import { assertValid, reservedConcurrencyProblem, timeoutProblem } from '../rules/aws-limits';
 import { ALARM_CATALOG, AlarmDefinition, AlarmThresholdName, AlarmThresholds } from '../rules/alarm-catalog';
 import { DEFAULT_TIMEOUT_SECONDS } from '../rules/defaults';
 
@@ -23,6 +23,11 @@ export interface ServiceAlarmsProps extends AlarmThresholds {
   /** REST API and stage whose answers and latency are watched. */
   readonly apiName: string;
   readonly stageName: string;
+  /**
+   * The function's reserved concurrency: the concurrency alarm fires near it.
+   * @default none: no concurrency alarm
+   */
+  readonly reservedConcurrency?: number;
   /**
    * SNS topic told when an alarm fires and when it clears.
    * @default none: the alarms show in CloudWatch only
@@ -49,21 +54,44 @@ export class ServiceAlarms extends Construct {
       api: { ApiName: props.apiName, Stage: props.stageName },
     };
 
+    const reserved = props.reservedConcurrency;
+    if (reserved !== undefined) assertValid('ServiceAlarms', 'reservedConcurrency', reserved, reservedConcurrencyProblem);
+    const context = { timeoutSeconds: Token.asString(timeoutSeconds), reservedConcurrency: Token.asString(reserved) };
+
     const alarm = (field: AlarmThresholdName, definition: AlarmDefinition) => {
       const threshold = props[field] ?? definition.default;
       assertValid('ServiceAlarms', field, threshold, definition.problem);
-      const percentile = /^p\d/.test(definition.statistic);
+      const period = definition.period ?? 300;
+      const compared =
+        definition.comparedValue === 'percent-of-timeout-in-ms'
+          ? percentOf(threshold, timeoutSeconds, 1000)
+          : definition.comparedValue === 'percent-of-reservation'
+            ? percentOf(threshold, reserved as number, 1)
+            : threshold;
+      const { metric, rate } = definition;
+      const percentile = metric !== undefined && /^p\d/.test(metric.statistic);
       return new CloudwatchMetricAlarm(this, definition.id, {
         alarmName: `${props.alarmNamePrefix}-${definition.id}`,
-        alarmDescription: definition.description(Token.asString(threshold), Token.asString(timeoutSeconds)),
-        namespace: definition.namespace,
-        metricName: definition.metricName,
-        dimensions: dimensions[definition.watches],
-        statistic: percentile ? undefined : definition.statistic,
-        extendedStatistic: percentile ? definition.statistic : undefined,
-        threshold: definition.comparedValue === 'percent-of-timeout-in-ms' ? percentOfSecondsInMs(threshold, timeoutSeconds) : threshold,
-        period: 300,
-        evaluationPeriods: 1,
+        alarmDescription: definition.description(Token.asString(threshold), context),
+        ...(metric && {
+          namespace: definition.namespace,
+          metricName: metric.metricName,
+          dimensions: dimensions[definition.watches],
+          statistic: percentile ? undefined : metric.statistic,
+          extendedStatistic: percentile ? metric.statistic : undefined,
+          period,
+        }),
+        ...(rate && {
+          // Metric math: the share in percent, 0 while there are fewer than `minimumOf` of the whole.
+          metricQuery: [
+            { id: 'part', returnData: false, metric: { namespace: definition.namespace, metricName: rate.part, dimensions: dimensions[definition.watches], stat: 'Sum', period } },
+            { id: 'whole', returnData: false, metric: { namespace: definition.namespace, metricName: rate.of, dimensions: dimensions[definition.watches], stat: 'Sum', period } },
+            { id: 'rate', returnData: true, expression: `IF(whole >= ${rate.minimumOf}, 100 * part / whole, 0)`, label: `${rate.part} in percent of ${rate.of}` },
+          ],
+        }),
+        threshold: compared,
+        evaluationPeriods: definition.evaluationPeriods ?? 1,
+        datapointsToAlarm: definition.datapointsToAlarm,
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         // No traffic is no failure.
         treatMissingData: 'notBreaching',
@@ -71,12 +99,15 @@ export class ServiceAlarms extends Construct {
         okActions: actions,
       });
     };
-    const alarms = Object.entries<AlarmDefinition>(ALARM_CATALOG).map(([field, definition]) => alarm(field as AlarmThresholdName, definition));
+    const alarms = Object.entries<AlarmDefinition>(ALARM_CATALOG)
+      .filter(([, definition]) => !definition.requiresReservedConcurrency || reserved !== undefined)
+      .map(([field, definition]) => alarm(field as AlarmThresholdName, definition));
     this.alarmNames = alarms.map((a) => a.alarmName);
   }
 }
 
-/** `percent` % of `seconds`, in ms: a plain number for resolved figures, else an expression Terraform works out. */
-function percentOfSecondsInMs(percent: number, seconds: number): number {
-  return Token.isUnresolved(percent) || Token.isUnresolved(seconds) ? Token.asNumber(Op.mul(Op.mul(seconds, percent), 10)) : seconds * percent * 10;
+/** `percent` % of `whole`, times `unit`: a plain number for resolved figures, else an expression Terraform works out. */
+function percentOf(percent: number, whole: number, unit: number): number {
+  if (Token.isUnresolved(percent) || Token.isUnresolved(whole)) return Token.asNumber(Op.div(Op.mul(Op.mul(whole, percent), unit), 100));
+  return (whole * percent * unit) / 100;
 }

@@ -4,33 +4,77 @@
  * a prop of the entry's key; the environment schema offers the same key under `alarms`. Adding
  * an alarm is one entry here.
  */
-import { alarmThresholdProblem, latencyThresholdProblem, percentOfTimeoutProblem } from './aws-limits';
-import { DEFAULT_ALARM_THRESHOLD, DEFAULT_API_4XX_ALARM, DEFAULT_API_P99_LATENCY_MS, DEFAULT_DURATION_PERCENT_OF_TIMEOUT } from './defaults';
+import { alarmThresholdProblem, latencyThresholdProblem, percentOfTimeoutProblem, percentProblem } from './aws-limits';
+import {
+  DEFAULT_ALARM_THRESHOLD,
+  DEFAULT_API_4XX_PERCENT,
+  DEFAULT_API_P99_LATENCY_MS,
+  DEFAULT_CONCURRENCY_PERCENT_OF_RESERVATION,
+  DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
+} from './defaults';
 
-/** One alarm of the service, over 5-minute periods. */
+/** What an alarm's description and compared value may use besides its threshold. */
+export interface AlarmContext {
+  /** The function's timeout, seconds, as text. */
+  readonly timeoutSeconds: string;
+  /** The function's reserved concurrency, as text. */
+  readonly reservedConcurrency: string;
+}
+
+/** One metric of a namespace, with the statistic over each period. */
+export interface AlarmMetric {
+  readonly metricName: string;
+  /** `Sum`, `Maximum`, ... or a percentile such as `p99` (an extended statistic). */
+  readonly statistic: string;
+}
+
+/**
+ * A share of one metric in another, in percent, by metric math: zero while the other is below
+ * `minimumOf` in a period, so a handful of requests cannot raise it.
+ */
+export interface AlarmRate {
+  readonly part: string;
+  readonly of: string;
+  readonly minimumOf: number;
+}
+
+/** One alarm of the service. */
 export interface AlarmDefinition {
   /** The alarm's construct id and the last part of its name (`<alarmNamePrefix>-<id>`). */
   readonly id: string;
   /** What it watches: the function (`FunctionName`) or the API's stage (`ApiName`, `Stage`). */
   readonly watches: 'function' | 'api';
-  /** CloudWatch namespace and metric. */
+  /** CloudWatch namespace. */
   readonly namespace: string;
-  readonly metricName: string;
-  /** `Sum`, `Maximum`, ... or a percentile such as `p99` (an extended statistic). */
-  readonly statistic: string;
+  /** The one metric compared with the threshold, or a rate of two (`rate`). */
+  readonly metric?: AlarmMetric;
+  readonly rate?: AlarmRate;
   /** What the threshold is, with its unit: the documentation of the prop and of the environment field. */
   readonly threshold: string;
   /** The threshold when none is given. */
   readonly default: number;
   /** What is wrong with a threshold, or undefined. */
   readonly problem: (value: unknown) => string | undefined;
-  /** The alarm's description, given the threshold (and the function's timeout) as text. */
-  readonly description: (threshold: string, timeoutSeconds: string) => string;
+  /** The alarm's description, given the threshold as text. */
+  readonly description: (threshold: string, context: AlarmContext) => string;
   /**
-   * The figure CloudWatch compares the metric with, when it is not the threshold itself.
+   * The figure CloudWatch compares the metric with, when it is not the threshold itself: a
+   * percentage of the timeout in ms, or of the reserved concurrency in executions.
    * @default the threshold
    */
-  readonly comparedValue?: 'percent-of-timeout-in-ms';
+  readonly comparedValue?: 'percent-of-timeout-in-ms' | 'percent-of-reservation';
+  /**
+   * Made only for a function with reserved concurrency.
+   * @default always made
+   */
+  readonly requiresReservedConcurrency?: boolean;
+  /**
+   * Seconds per datapoint, datapoints looked at, and how many of them must breach.
+   * @default one 5-minute datapoint
+   */
+  readonly period?: number;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
 }
 
 export const ALARM_CATALOG = {
@@ -38,8 +82,7 @@ export const ALARM_CATALOG = {
     id: 'function-errors',
     watches: 'function',
     namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    statistic: 'Sum',
+    metric: { metricName: 'Errors', statistic: 'Sum' },
     threshold: 'Function errors in 5 minutes that raise the alarm.',
     default: DEFAULT_ALARM_THRESHOLD,
     problem: alarmThresholdProblem,
@@ -49,8 +92,7 @@ export const ALARM_CATALOG = {
     id: 'function-throttles',
     watches: 'function',
     namespace: 'AWS/Lambda',
-    metricName: 'Throttles',
-    statistic: 'Sum',
+    metric: { metricName: 'Throttles', statistic: 'Sum' },
     threshold: 'Throttled invocations in 5 minutes that raise the alarm.',
     default: DEFAULT_ALARM_THRESHOLD,
     problem: alarmThresholdProblem,
@@ -60,46 +102,59 @@ export const ALARM_CATALOG = {
     id: 'function-duration',
     watches: 'function',
     namespace: 'AWS/Lambda',
-    metricName: 'Duration',
-    statistic: 'Maximum',
+    metric: { metricName: 'Duration', statistic: 'Maximum' },
     threshold: 'The longest function run in 5 minutes, in percent of the timeout, that raises the alarm.',
     default: DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
     problem: percentOfTimeoutProblem,
-    description: (percent, timeoutSeconds) => `Function run of ${percent}% of its ${timeoutSeconds} s timeout or longer in 5 minutes`,
+    description: (percent, { timeoutSeconds }) => `Function run of ${percent}% of its ${timeoutSeconds} s timeout or longer in 5 minutes`,
     comparedValue: 'percent-of-timeout-in-ms',
+  },
+  concurrencyPercentOfReservation: {
+    id: 'function-concurrency',
+    watches: 'function',
+    namespace: 'AWS/Lambda',
+    metric: { metricName: 'ConcurrentExecutions', statistic: 'Maximum' },
+    threshold: "Concurrent executions, in percent of the function's reserved concurrency, that raise the alarm (functions with a reservation only).",
+    default: DEFAULT_CONCURRENCY_PERCENT_OF_RESERVATION,
+    problem: (value) => percentProblem(value, 'the reserved concurrency'),
+    description: (percent, { reservedConcurrency }) => `Concurrent executions at ${percent}% of the ${reservedConcurrency} reserved or more in a minute`,
+    comparedValue: 'percent-of-reservation',
+    requiresReservedConcurrency: true,
+    period: 60,
   },
   api5xx: {
     id: 'api-5xx',
     watches: 'api',
     namespace: 'AWS/ApiGateway',
-    metricName: '5XXError',
-    statistic: 'Sum',
+    metric: { metricName: '5XXError', statistic: 'Sum' },
     threshold: 'API 5XX answers in 5 minutes that raise the alarm.',
     default: DEFAULT_ALARM_THRESHOLD,
     problem: alarmThresholdProblem,
     description: (threshold) => `API 5XX answers: ${threshold} or more in 5 minutes`,
   },
-  api4xx: {
+  api4xxPercent: {
     id: 'api-4xx',
     watches: 'api',
     namespace: 'AWS/ApiGateway',
-    metricName: '4XXError',
-    statistic: 'Sum',
-    threshold: "API 4XX answers in 5 minutes that raise the alarm: callers' mistakes, so more than one.",
-    default: DEFAULT_API_4XX_ALARM,
-    problem: alarmThresholdProblem,
-    description: (threshold) => `API 4XX answers: ${threshold} or more in 5 minutes`,
+    // Scanners and typos make 4XX answers at any traffic: a share of at least 20 requests, not a count.
+    rate: { part: '4XXError', of: 'Count', minimumOf: 20 },
+    threshold: "API 4XX answers, in percent of the requests in 5 minutes (20 requests or more), that raise the alarm: callers' mistakes, so a share.",
+    default: DEFAULT_API_4XX_PERCENT,
+    problem: (value) => percentProblem(value, 'the requests'),
+    description: (percent) => `API 4XX answers: ${percent}% of the requests or more in 5 minutes (of 20 requests or more)`,
   },
   apiLatencyP99Ms: {
     id: 'api-latency-p99',
     watches: 'api',
     namespace: 'AWS/ApiGateway',
-    metricName: 'Latency',
-    statistic: 'p99',
-    threshold: 'API latency, p99 over 5 minutes, in ms, that raises the alarm.',
+    metric: { metricName: 'Latency', statistic: 'p99' },
+    threshold: 'API latency, p99 per minute in 3 of 5 minutes, in ms, that raises the alarm: one slow request does not.',
     default: DEFAULT_API_P99_LATENCY_MS,
     problem: latencyThresholdProblem,
-    description: (threshold) => `API latency p99 of ${threshold} ms or more over 5 minutes`,
+    description: (threshold) => `API latency p99 of ${threshold} ms or more in 3 of 5 minutes`,
+    period: 60,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
   },
 } as const satisfies Record<string, AlarmDefinition>;
 

@@ -124,13 +124,16 @@ export function latencyThresholdProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A share of the function's timeout, in whole percent. */
-export function percentOfTimeoutProblem(value: unknown): string | undefined {
+/** A share of something (`of`: "the timeout", "the requests"), in whole percent. */
+export function percentProblem(value: unknown, of: string): string | undefined {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100) {
-    return `${describeValue(value)} is not a percentage of the timeout; use a whole number from 1 to 100`;
+    return `${describeValue(value)} is not a percentage of ${of}; use a whole number from 1 to 100`;
   }
   return undefined;
 }
+
+/** A share of the function's timeout, in whole percent. */
+export const percentOfTimeoutProblem = (value: unknown): string | undefined => percentProblem(value, 'the timeout');
 
 /** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {

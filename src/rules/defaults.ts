@@ -22,9 +22,11 @@ export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 export const DEFAULT_ALARM_THRESHOLD = 1;
 /** The word the function greets with, and the variable it reads it from: the handler's own. */
 export { DEFAULT_GREETING, GREETING_VARIABLE } from '../../lambda-src/settings';
-/** API 4XX answers per 5 minutes that raise an alarm: callers' mistakes, so more than one. */
-export const DEFAULT_API_4XX_ALARM = 100;
-/** API latency (p99 over 5 minutes), ms, that raises an alarm. */
+/** API 4XX answers, in percent of the requests in 5 minutes, that raise an alarm: callers' mistakes, so a share, not one. */
+export const DEFAULT_API_4XX_PERCENT = 10;
+/** Concurrent executions, in percent of the function's reserved concurrency, that raise an alarm. */
+export const DEFAULT_CONCURRENCY_PERCENT_OF_RESERVATION = 80;
+/** API latency (p99 per minute, in 3 of 5 minutes), ms, that raises an alarm. */
 export const DEFAULT_API_P99_LATENCY_MS = 1000;
 /** Function duration (the longest in 5 minutes), as a percentage of its timeout, that raises an alarm. */
 export const DEFAULT_DURATION_PERCENT_OF_TIMEOUT = 80;

@@ -103,6 +103,7 @@ export class GreetingStack extends EnvironmentStack {
       alarmNamePrefix: baseName,
       functionName: baseName,
       functionTimeoutSeconds: env.timeoutSeconds,
+      reservedConcurrency: tierConfig.reservedConcurrency,
       apiName,
       stageName: env.stageName,
       ...env.alarms,

@@ -10,23 +10,48 @@ const synth = (props: Partial<ServiceAlarmsProps> = {}) =>
     ),
   );
 
+const byName = (tf: any, name: string) => (Object.values(tf.resource.aws_cloudwatch_metric_alarm) as any[]).find((a) => a.alarm_name === name);
+
 describe('ServiceAlarms', () => {
-  it('alarms on function errors and throttles, API 5XX and 4XX answers per 5 minutes', () => {
+  it('alarms on function errors and throttles and API 5XX answers per 5 minutes', () => {
     const alarms = (Object.values(synth().resource.aws_cloudwatch_metric_alarm) as any[]).filter((a) => a.statistic === 'Sum');
     expect(alarms.map((a) => [a.alarm_name, a.namespace, a.metric_name, a.dimensions, a.threshold]).sort()).toEqual([
-      ['hello-dev-standard-api-4xx', 'AWS/ApiGateway', '4XXError', { ApiName: 'api', Stage: 'test' }, 100],
       ['hello-dev-standard-api-5xx', 'AWS/ApiGateway', '5XXError', { ApiName: 'api', Stage: 'test' }, 1],
       ['hello-dev-standard-function-errors', 'AWS/Lambda', 'Errors', { FunctionName: 'fn' }, 1],
       ['hello-dev-standard-function-throttles', 'AWS/Lambda', 'Throttles', { FunctionName: 'fn' }, 1],
     ]);
     for (const alarm of alarms) {
-      expect(alarm).toMatchObject({ period: 300, comparison_operator: 'GreaterThanOrEqualToThreshold', treat_missing_data: 'notBreaching' });
+      expect(alarm).toMatchObject({ period: 300, evaluation_periods: 1, comparison_operator: 'GreaterThanOrEqualToThreshold', treat_missing_data: 'notBreaching' });
       expect(alarm.alarm_actions).toBeUndefined();
     }
   });
 
-  it("alarms on API latency's p99 and on function runs near the timeout, thresholds from props", () => {
-    const byName = (tf: any, name: string) => (Object.values(tf.resource.aws_cloudwatch_metric_alarm) as any[]).find((a) => a.alarm_name === name);
+  it('alarms on API 4XX answers as a share of the requests by metric math, never below 20 requests in 5 minutes', () => {
+    const alarm = byName(synth({ api4xxPercent: 25 }), 'hello-dev-standard-api-4xx');
+    expect(alarm.metric_name).toBeUndefined();
+    expect(alarm.threshold).toBe(25);
+    const metric = (name: string) => ({ namespace: 'AWS/ApiGateway', metric_name: name, dimensions: { ApiName: 'api', Stage: 'test' }, stat: 'Sum', period: 300 });
+    expect(alarm.metric_query).toEqual([
+      { id: 'part', return_data: false, metric: metric('4XXError') },
+      { id: 'whole', return_data: false, metric: metric('Count') },
+      { id: 'rate', return_data: true, expression: 'IF(whole >= 20, 100 * part / whole, 0)', label: '4XXError in percent of Count' },
+    ]);
+  });
+
+  it('alarms on concurrency near the reserved concurrency only for a function that has one', () => {
+    expect(byName(synth(), 'hello-dev-standard-function-concurrency')).toBeUndefined();
+    expect(byName(synth({ reservedConcurrency: 400 }), 'hello-dev-standard-function-concurrency')).toMatchObject({
+      namespace: 'AWS/Lambda',
+      metric_name: 'ConcurrentExecutions',
+      statistic: 'Maximum',
+      period: 60,
+      threshold: 320,
+      alarm_description: 'Concurrent executions at 80% of the 400 reserved or more in a minute',
+    });
+    expect(byName(synth({ reservedConcurrency: 10, concurrencyPercentOfReservation: 50 }), 'hello-dev-standard-function-concurrency').threshold).toBe(5);
+  });
+
+  it("alarms on API latency's p99 in 3 of 5 minutes and on function runs near the timeout, thresholds from props", () => {
     const defaults = synth();
     expect(byName(defaults, 'hello-dev-standard-api-latency-p99')).toMatchObject({
       namespace: 'AWS/ApiGateway',
@@ -34,6 +59,9 @@ describe('ServiceAlarms', () => {
       extended_statistic: 'p99',
       threshold: 1000,
       dimensions: { ApiName: 'api', Stage: 'test' },
+      period: 60,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
     });
     // 80 % of the default 3 s timeout.
     expect(byName(defaults, 'hello-dev-standard-function-duration')).toMatchObject({ metric_name: 'Duration', statistic: 'Maximum', threshold: 2400 });
@@ -48,7 +76,8 @@ describe('ServiceAlarms', () => {
   it.each([
     [{ apiLatencyP99Ms: 29000 }, 'ServiceAlarms apiLatencyP99Ms: 29000 is not a latency threshold; use whole milliseconds from 1 to 28999'],
     [{ functionDurationPercentOfTimeout: 120 }, 'ServiceAlarms functionDurationPercentOfTimeout: 120 is not a percentage of the timeout; use a whole number from 1 to 100'],
-    [{ api4xx: 0.5 }, 'ServiceAlarms api4xx: 0.5 is not a threshold'],
+    [{ api4xxPercent: 0.5 }, 'ServiceAlarms api4xxPercent: 0.5 is not a percentage of the requests; use a whole number from 1 to 100'],
+    [{ reservedConcurrency: -1 }, 'ServiceAlarms reservedConcurrency: -1 is not'],
   ])('fails on %j naming the field, the value and the fix', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });

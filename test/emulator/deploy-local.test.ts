@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { emulatorUnavailableReason } from '../../scripts/emulator/aws-emulator';
 import { parseDeployLocalArgs } from '../../scripts/deploy-local';
-import { PROJECT_ROOT, processIds, terraformSkipReason } from '../helpers';
+import { PROJECT_ROOT, processIds, terraformSkipReason, underLoad } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -31,7 +31,7 @@ function startScript(script: string, args: string[] = [], env: NodeJS.ProcessEnv
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const finished = new Promise<Finished>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  const waitFor = async (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> => {
+  const waitFor = async (pattern: RegExp, timeoutMs = underLoad(60_000)): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(stderr) ?? pattern.exec(stdout);
@@ -101,7 +101,7 @@ describeEmulated('npm run deploy:local', () => {
     expect(fs.existsSync(workDir)).toBe(false);
     // The checkout's own synth output and state are untouched.
     expect(fs.existsSync(path.join(PROJECT_ROOT, 'cdktf.out', 'stacks', 'standard', 'emulator_override.tf.json'))).toBe(false);
-  }, 240_000);
+  }, underLoad(240_000));
 
   it.each(['SIGINT', 'SIGTERM'] as const)('stops terraform and the emulator and removes its work folder on %s', async (signal) => {
     const run = startScript('scripts/deploy-local.ts', ['--environment', 'dev']);
@@ -109,14 +109,14 @@ describeEmulated('npm run deploy:local', () => {
     const [, pid, workDir] = await run.waitFor(/emulator on http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\), working in (\S+)/);
     await run.waitFor(/dev\/standard: init and apply/);
     // Interrupt while terraform is at work in a stack folder.
-    expect(await until(() => processesIn(workDir).length > 0, 30_000)).toBe(true);
+    expect(await until(() => processesIn(workDir).length > 0, underLoad(30_000))).toBe(true);
     run.child.kill(signal);
     const { code, stderr } = await run.finished;
     expect(code).toBe(130);
     expect(stderr).toContain(`deploy:local: ${signal}: stopping terraform and the emulator`);
-    expect(await until(() => !alive(Number(pid)) && processesIn(workDir).length === 0, 15_000)).toBe(true);
+    expect(await until(() => !alive(Number(pid)) && processesIn(workDir).length === 0, underLoad(15_000))).toBe(true);
     expect(fs.existsSync(workDir)).toBe(false);
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('stops the emulator when the process that started it is killed outright', async () => {
     const starter = path.join(PROJECT_ROOT, 'test', 'fixtures', 'start-emulator.ts');
@@ -126,6 +126,6 @@ describeEmulated('npm run deploy:local', () => {
     expect(alive(Number(pid))).toBe(true);
     run.child.kill('SIGKILL');
     await run.finished;
-    expect(await until(() => !alive(Number(pid)), 10_000)).toBe(true);
-  }, 60_000);
+    expect(await until(() => !alive(Number(pid)), underLoad(10_000))).toBe(true);
+  }, underLoad(60_000));
 });

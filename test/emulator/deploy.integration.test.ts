@@ -21,6 +21,7 @@ import {
   applyStack,
   deployEnvironment,
   destroyEnvironment,
+  destroyStack,
   planStackAgainstEmulator,
   replanEnvironment,
   synthesizeForEmulator,
@@ -30,7 +31,7 @@ import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archi
 import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
-import { checkout, terraformSkipReason } from '../helpers';
+import { checkout, terraformSkipReason, underLoad } from '../helpers';
 
 const mirror = findProviderMirror();
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
@@ -81,7 +82,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     // Environments share nothing but the emulator, so they deploy side by side.
     await Promise.all(Object.values(deployed).map((env) => deployEnvironment(env)));
     inventoryAfterDeploy = await emulatorInventory(emulator.endpoint, regions);
-  }, 300_000);
+  }, underLoad(300_000));
 
   afterAll(async () => {
     await interruptTerraform();
@@ -114,7 +115,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       ['premium', []],
     ]);
     expect(replans.every((replan) => replan.clean)).toBe(true);
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('npm run plan --drift reports a change made in AWS behind Terraform, and exits 0 where there is none', async () => {
     const lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, deployed.prod.region));
@@ -135,7 +136,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect([steady.exitCode, steady.plans[0].changes]).toEqual([0, []]);
     // Put back as Terraform has it, for the tests below.
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello-world-prod-premium', MemorySize: 512 }));
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('updates the function in place, publishes a version and moves the alias when the greeting changes; nothing of the API is replaced', async () => {
     editEnvironment(dirs.dev, 'dev', (config) => ({ ...config, greeting: 'Bonjour' }));
@@ -145,6 +146,9 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       expect(planned(plan.changes)).toEqual(['update aws_lambda_alias', 'update aws_lambda_function']);
       const fn = plan.changes.find((change) => change.type === 'aws_lambda_function')!;
       expect(fn.after.environment).toEqual([{ variables: { GREETING: 'Bonjour' } }]);
+      // Of the function, only its environment (and the version it publishes) changes: the code is the same.
+      const changedArguments = Object.keys(fn.after).filter((key) => fn.after[key] !== undefined && JSON.stringify(fn.after[key]) !== JSON.stringify(fn.before[key]));
+      expect(changedArguments).toEqual(['environment']);
       expect(fn.after.source_code_hash).toBe(fn.before.source_code_hash);
     }
     // Applied to standard (the other tier's plan is the same change), then planned again.
@@ -154,7 +158,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect([replan.clean, replan.changes.map((change) => change.address)]).toEqual([true, []]);
     const state = await runTerraform(standard.dir, ['output', '-raw', 'live_version']);
     expect(state.stdout).toBe('2');
-  }, 180_000);
+  }, underLoad(180_000));
 
   it("moves only source_code_hash, the version and the alias when the handler's code changes", async () => {
     const handler = path.join(dirs.dev, 'lambda-src', 'index.ts');
@@ -170,7 +174,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect(changedArguments).toEqual(['source_code_hash']);
     await applyStack(standard);
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('destroys in reverse order and leaves none of the stacks’ resources in the emulator but prod’s retained log groups', async () => {
     const devNow = await synth('dev');
@@ -186,11 +190,14 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     for (const { logGroupName } of (await logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? []) {
       await logs.send(new DeleteLogGroupCommand({ logGroupName }));
     }
-  }, 240_000);
+    // What every case below starts from (and has when run alone): the accounts' API Gateway role.
+    await Promise.all([applyStack(stackOf(devNow, 'account-settings')), applyStack(stackOf(deployed.prod, 'account-settings'))]);
+  }, underLoad(240_000));
 
   it("fails a tier's plan, naming the command that fixes it, while the account's API Gateway CloudWatch role is missing", async () => {
-    // account-settings was destroyed with the rest: the role the account setting needs is gone.
+    // Without dev's account-settings, the role the account setting needs is gone.
     const devNow = await synth('dev');
+    await destroyStack(stackOf(devNow, 'account-settings'));
     try {
       const failure = await planStackAgainstEmulator(stackOf(devNow, 'standard')).then(
         () => 'planned',
@@ -201,10 +208,10 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
           'Create it once for the account and region: ENVIRONMENT=dev npx cdktf deploy account-settings',
       );
     } finally {
-      // As the message says; the tests below deploy the tiers again, which the check lets through.
-      await Promise.all([applyStack(stackOf(devNow, 'account-settings')), applyStack(stackOf(deployed.prod, 'account-settings'))]);
+      // As the message says; the tests below deploy tiers again, which the check lets through.
+      await applyStack(stackOf(devNow, 'account-settings'));
     }
-  }, 180_000);
+  }, underLoad(180_000));
 
   it("refuses credentials of another account than the environment's, in the provider and in the S3 backend", async () => {
     const dir = checkout();
@@ -217,8 +224,11 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const init = await runTerraform(prod.dir, ['init', '-input=false', '-no-color']);
     expect(init.status).toBe(1);
     expect(init.stderr).toMatch(/account ID not allowed|123456789012/);
-  }, 120_000);
+  }, underLoad(120_000));
 
+  // The two cases below run in this order, after the destroy above: the refused apply leaves
+  // dev's standard stack half-created, and the interrupted one completes it (run alone, an
+  // interrupt during a full create can leave a resource in AWS but not in the state).
   it('fails naming the stack, the resource and AWS’s error when AWS refuses a resource, and keeps the state readable', async () => {
     const env = await synth('dev');
     const standard = stackOf(env, 'standard');
@@ -235,7 +245,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     } finally {
       await iam.send(new DeleteRoleCommand({ RoleName: 'hello-world-dev-standard-logging' }));
     }
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('converges when a deploy is interrupted half-way (SIGINT, as Ctrl-C), with no duplicate or orphaned resource', async () => {
     const standard = stackOf(await synth('dev'), 'standard');
@@ -259,14 +269,15 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect(ofStandard(inventoryAfterDeploy)).toHaveLength(22);
     expect(ofStandard(await emulatorInventory(emulator.endpoint, regions))).toEqual(ofStandard(inventoryAfterDeploy));
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('refuses a second deploy of a stack while the first holds the S3 lock, naming the holder, and leaves the state whole', async () => {
-    // prod, destroyed above, now with its state in the emulator's S3.
+    // prod with its state in the emulator's S3, as stacks of their own (another name prefix).
     const s3Dir = checkout();
     const bucket = 'hello-world-emulated-state';
     editEnvironment(s3Dir, 'prod', (config) => ({
       ...config,
+      namePrefix: 'locked',
       state: { type: 's3', bucket, keyPrefix: 'hello-world/prod', region: 'eu-west-1', useLockfile: true },
     }));
     const env = await synth('prod', s3Dir);
@@ -295,8 +306,9 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const state = JSON.parse(
       await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate' }))).Body!.transformToString(),
     );
-    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(25);
+    // A tier's 25, and the concurrency alarm of prod's tiers, which reserve concurrency.
+    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(26);
     await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate.tflock' }))).rejects.toThrow();
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
-  }, 240_000);
+  }, underLoad(240_000));
 });

@@ -14,7 +14,7 @@ import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand,
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { checkout, exportedEnvironment, processIds, runAsTyped, terraformSkipReason } from '../helpers';
+import { checkout, exportedEnvironment, processIds, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -62,7 +62,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
     const tiers = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
     if (tiers.code !== 0) throw new Error(`cdktf deploy standard premium failed:\n${tiers.output.slice(-3000)}`);
     for (const tier of ['standard', 'premium']) urls[tier] = (await outputs(tier)).hello_url;
-  }, 300_000);
+  }, underLoad(300_000));
 
   afterAll(async () => {
     await emulator?.stop();
@@ -108,13 +108,13 @@ describeEmulated('the card’s commands against the local AWS', () => {
     const shown = await cdktf('output', 'standard');
     expect(shown.code).toBe(0);
     expect(shown.output).toContain(urls.standard);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('passes npm run smoke against the deployed dev', async () => {
     const smoke = await run('npm', ['run', '--silent', 'smoke']);
     expect(smoke.output).toMatch(/dev: all 8 checks passed/);
     expect(smoke.code).toBe(0);
-  }, 60_000);
+  }, underLoad(60_000));
 
   it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for its usage plan’s key', async () => {
     const file = path.join(dir, 'environments', 'dev.json');
@@ -136,7 +136,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(wrong.status).toBe(403);
     const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
     expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
-  }, 240_000);
+  }, underLoad(240_000));
 
   it('answers 502 through the API and FunctionError on invoke for a function that throws or runs past its timeout, keeps serving, and npm run smoke names the failing checks', async () => {
     // The standard tier's live alias moved to a broken version, as a bad release would.
@@ -171,7 +171,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(smoke.code).toBe(1);
     expect(smoke.output).toMatch(/^FAIL standard: GET hello_url: .* 200 ok \/hello; expected 200 Bonjour world$/m);
     expect(smoke.output).toMatch(/^FAIL standard: invoke hello-world-dev-standard:live: /m);
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('destroys both tiers with npx cdktf destroy standard premium, leaving account-settings alone', async () => {
     const destroyed = await cdktf('destroy', 'standard', 'premium', '--auto-approve');
@@ -179,7 +179,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
     const left = await emulatorInventory(emulator.endpoint, [REGION]);
     expect(left.filter((line) => /hello-world-dev-(standard|premium)/.test(line))).toEqual([]);
     expect(left).toContain('global iam-role api-gateway-cloudwatch-eu-central-1');
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('stops with every process it started: moto, the function environments and itself', async () => {
     // A warm environment is running now (the invocations above).

@@ -12,7 +12,7 @@ import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, Up
 import { BucketLocationConstraint, CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { PROJECT_ROOT, checkout, exportedEnvironment, makeTempDir, runAsTyped, terraformSkipReason } from '../helpers';
+import { PROJECT_ROOT, checkout, exportedEnvironment, makeTempDir, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -104,7 +104,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     if (settingsPlan.code !== 2) throw new Error(`planning dev's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);
     const applied = await run(planner, ['apply', '--', 'plans/dev'], { ENVIRONMENT: 'dev' });
     if (applied.code !== 0) throw new Error(`applying dev's account-settings failed:\n${applied.output.slice(-3000)}`);
-  }, 240_000);
+  }, underLoad(240_000));
 
   afterAll(async () => {
     await emulator?.stop();
@@ -126,7 +126,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     const again = await plan(shipper);
     expect(again.output).toContain('standard: 0 to add, 0 to change, 0 to replace, 0 to destroy');
     expect(again.code).toBe(0);
-  }, 300_000);
+  }, underLoad(300_000));
 
   it('fails to apply a bundle planned from another commit than HEAD, and changes nothing', async () => {
     const bundle = await planned();
@@ -134,7 +134,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     git(shipper, 'reset', '-q', '--hard', 'origin/HEAD');
     commitGreeting(shipper, 'Servus');
     await expectRefused(bundle, new RegExp(`planned from commit ${git(planner, 'rev-parse', 'HEAD')} .*but HEAD is ${git(shipper, 'rev-parse', 'HEAD')}.*the code differs`));
-  }, 240_000);
+  }, underLoad(240_000));
 
   it('fails to apply a bundle whose function zip was altered after the plan, and changes nothing', async () => {
     const bundle = await planned();
@@ -143,7 +143,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     const zip = Object.keys(JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8')).files).find((file) => file.startsWith('standard/') && file.endsWith('.zip'))!;
     fs.appendFileSync(path.join(bundle, zip), 'tampered');
     await expectRefused(bundle, new RegExp(`${zip.replace(/[.]/g, '\\.')} was changed after the plan`));
-  }, 240_000);
+  }, underLoad(240_000));
 
   it('fails to apply a bundle planned before another apply moved the state, and changes nothing', async () => {
     git(shipper, 'fetch', '-q', 'origin');
@@ -154,7 +154,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     const applied = await apply(shipper, copyInto(newer, shipper));
     expect(applied.code).toBe(0);
     await expectRefused(older, /stack standard: its state moved since the plan \(planned against lineage \S+ serial \d+, now lineage \S+ serial \d+\)/);
-  }, 300_000);
+  }, underLoad(300_000));
 
   it("fails an online plan whose reservations the account's real Lambda quota cannot hold, naming both, and leaves no plan", async () => {
     const cwd = path.join(makeTempDir('quota-'), 'clone');
@@ -171,7 +171,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     );
     expect(result.code).toBe(1);
     expect(fs.readdirSync(path.join(cwd, 'plans', 'staging'))).toEqual(['summary.md']);
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('reports drift made through the AWS API with --drift, naming the function', async () => {
     const state = await plan(planner);
@@ -187,5 +187,5 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     const refused = await apply(planner, 'plans/staging');
     expect(refused.code).toBe(1);
     expect(refused.output).toContain('a --drift (refresh-only) plan');
-  }, 240_000);
+  }, underLoad(240_000));
 });

@@ -8,29 +8,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { planWithLocalArchive, replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archive';
+import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archive';
 import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { renderSummary } from '../../scripts/lib/plan-summary';
-import { checkout, terraformSkipReason } from '../helpers';
+import { checkout, terraformSkipReason, underLoad } from '../helpers';
 
 const mirror = findProviderMirror();
 const skipReason = terraformSkipReason();
 const describeOffline = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the offline plan tests: ${skipReason}.`);
 
-/** Synthesizes `environment` in `dir` for offline planning and plans the named stacks. */
+/** `npm run plan --offline` of the named stacks of `environment` in `dir`, archive_file replaced by the same zip built here. */
 async function synthAndPlan(dir: string, environment: string, stacks: string[]) {
-  const plans = await planWithLocalArchive(dir, environment, stacks);
-  return plans.map((plan) => ({ ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) }));
-}
-
-/** Addresses of the resources whose planned values differ between two plans. */
-function changedAddresses(beforeJson: any, afterJson: any): string[] {
-  const valuesOf = (planJson: any): Record<string, any> =>
-    Object.fromEntries(planJson.planned_values.root_module.resources.map((r: any) => [r.address, r.values]));
-  const [before, after] = [valuesOf(beforeJson), valuesOf(afterJson)];
-  return Object.keys(after).filter((address) => JSON.stringify(after[address]) !== JSON.stringify(before[address]));
+  const result = await planEnvironment({ projectRoot: dir, environment, stacks, offline: true, prepareStack: replaceArchiveWithLocalZip });
+  if (result.exitCode === 1) throw new Error(result.failures.map((failure) => `${failure.stack}: ${failure.message}`).join('\n'));
+  return result.plans.map((plan) => ({ ...plan, json: JSON.parse(fs.readFileSync(plan.files.json, 'utf8')) }));
 }
 
 /** A checkout whose plans/dev/ holds an older, green plan: a summary and a saved plan. */
@@ -64,7 +57,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
   let devPlans: Awaited<ReturnType<typeof synthAndPlan>>;
   beforeAll(async () => {
     devPlans = await synthAndPlan(checkout(), 'dev', ['standard', 'premium']);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('plans both stacks with no errors and no warnings: 25 resources each, 128 and 512 MB', () => {
     // standard also sets dev's API Gateway CloudWatch role: a role, its policy and the account setting.
@@ -89,34 +82,16 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     expect(summary).toContain('Planned offline');
   });
 
-  it('changes only the function environment when the greeting changes (Hello → Bonjour), with the same code hash', async () => {
-    const dir = checkout();
-    const file = path.join(dir, 'environments', 'dev.json');
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), greeting: 'Bonjour' }));
-    const [bonjour] = await synthAndPlan(dir, 'dev', ['standard']);
-    expect(changedAddresses(devPlans[0].json, bonjour.json)).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
-    const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(bonjour.json)];
-    expect(fnAfter.environment).toEqual([{ variables: { GREETING: 'Bonjour' } }]);
-    expect({ ...fnAfter, environment: null }).toEqual({ ...fnBefore, environment: null });
-    expect(fnAfter.source_code_hash).toBe(fnBefore.source_code_hash);
-  }, 120_000);
-
-  it("changes only source_code_hash when the handler's code changes", async () => {
-    const dir = checkout();
-    const handler = path.join(dir, 'lambda-src', 'index.ts');
-    fs.writeFileSync(handler, `${fs.readFileSync(handler, 'utf8')}\n// a change of code\nexport const CODE_REVISION = 2;\n`);
-    const [newCode] = await synthAndPlan(dir, 'dev', ['standard']);
-    expect(changedAddresses(devPlans[0].json, newCode.json)).toEqual([expect.stringMatching(/^aws_lambda_function\./)]);
-    const [fnBefore, fnAfter] = [lambdaOf(devPlans[0].json), lambdaOf(newCode.json)];
-    expect(fnAfter.source_code_hash).not.toBe(fnBefore.source_code_hash);
-    expect({ ...fnAfter, source_code_hash: null }).toEqual({ ...fnBefore, source_code_hash: null });
-  }, 120_000);
+  // What a greeting or a code change plans (only the function's environment, or only its
+  // source_code_hash) is checked against deployed state: test/emulator/deploy.integration.test.ts.
 
   it('npm run plan: replaces plans/<env>/ only once every stack planned, and exits 2 for changes', async () => {
     const { dir, planDir } = checkoutWithGreenPlan();
     const result = await planEnvironment({ projectRoot: dir, environment: 'dev', stacks: [], offline: true, prepareStack: replaceArchiveWithLocalZip });
     expect([result.exitCode, result.failures]).toEqual([2, []]);
     expect(fs.readdirSync(planDir).filter((file) => file.endsWith('.tfplan')).sort()).toEqual(['account-settings.tfplan', 'premium.tfplan', 'standard.tfplan']);
+    // The plans returned name their files where they are now.
+    expect(result.plans.flatMap((plan) => Object.values(plan.files)).filter((file) => !file.startsWith(planDir + path.sep) || !fs.existsSync(file))).toEqual([]);
     const summary = fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8');
     expect(summary).toMatch(/^# Terraform plan: dev\n/);
     expect(summary).not.toContain('an older, green plan');
@@ -134,7 +109,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     );
     // Nothing of the fresh folder is left beside it.
     expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('npm run plan: leaves only a FAILED summary naming every failing stack when any fails, and no earlier plan', async () => {
     const { dir, planDir } = checkoutWithGreenPlan();
@@ -157,7 +132,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
     expect(summary).toContain('> **FAILED:** standard, premium did not plan.');
     expect(summary).toContain('The other stacks planned (account-settings), but are not kept');
     expect(fs.readdirSync(path.join(dir, 'plans'))).toEqual(['dev']);
-  }, 180_000);
+  }, underLoad(180_000));
 
   it('plans every stack of staging and prod offline with no warnings (their S3 state made local in this copy)', async () => {
     const dir = checkout();
@@ -170,7 +145,7 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
       const plans = await synthAndPlan(dir, environment, names);
       expect(plans.map((plan) => [plan.stack, plan.warnings, plan.initWarnings, plan.counts.add > 0])).toEqual(names.map((name) => [name, [], [], true]));
     }
-  }, 240_000);
+  }, underLoad(240_000));
 
   it('plans dev, then prod, then dev again for the same stack against their own state, with no prompt or migration', async () => {
     const dir = checkout();
@@ -203,5 +178,5 @@ describeOffline('offline terraform plan of the synthesized stacks (archive_file 
       const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', environment, 'standard.tfstate'), 'utf8'));
       expect([state.lineage, state.outputs.state_of.value]).toEqual([`lineage-${environment}`, environment]);
     }
-  }, 180_000);
+  }, underLoad(180_000));
 });

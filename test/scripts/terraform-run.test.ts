@@ -42,7 +42,9 @@ describe('the terraform runner', () => {
   it('stops terraform and the providers it started (its process group) once it runs past timeoutMs, and says so', async () => {
     const fake = fakeTerraform(false);
     onPath(fake.dir);
-    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 300 });
+    // Long enough for the stand-in to start its provider on a loaded machine.
+    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 3000 });
+    expect(run.stdout).toBe('started\n');
     // Ended by the SIGINT (terraform saves its state on it), not by the kill after the grace period.
     expect([run.timedOut, run.signal]).toEqual([true, 'SIGINT']);
     expect(await waitUntil(() => !alive(fake.providerPid()))).toBe(true);
@@ -52,7 +54,8 @@ describe('the terraform runner', () => {
   it('kills the whole process group when terraform ignores SIGINT past the grace period', async () => {
     const fake = fakeTerraform(true);
     onPath(fake.dir);
-    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 200, graceMs: 300 });
+    const run = await runTerraform(fake.dir, ['apply'], { timeoutMs: 3000, graceMs: 300 });
+    expect(run.stdout).toBe('started\n');
     expect([run.timedOut, run.signal]).toEqual([true, 'SIGKILL']);
     expect(await waitUntil(() => !alive(fake.providerPid()))).toBe(true);
   });

@@ -185,20 +185,22 @@ describe('GreetingStack', () => {
     expect(parse(synthStack(environment('dev'), 'standard', { offlinePlan: true })).data?.aws_iam_roles).toBeUndefined();
   });
 
-  it('sends every alarm to the SNS topic of the environment, with its thresholds and the function timeout', () => {
+  it('sends every alarm to the SNS topic of the environment, with its thresholds, the function timeout and the tier reservation', () => {
     const topic = 'arn:aws:sns:eu-central-1:123456789012:on-call';
     const env = environment('prod', {
       timeoutSeconds: 5,
-      alarms: { snsTopicArn: topic, api5xx: 5, api4xx: 50, apiLatencyP99Ms: 800, functionDurationPercentOfTimeout: 60 },
+      tiers: { premium: { reservedConcurrency: 400 } },
+      alarms: { snsTopicArn: topic, api5xx: 5, api4xxPercent: 50, apiLatencyP99Ms: 800, functionDurationPercentOfTimeout: 60, concurrencyPercentOfReservation: 90 },
     });
     const alarms = Object.values(parse(synthStack(env, 'premium')).resource.aws_cloudwatch_metric_alarm) as any[];
-    expect(alarms.map((alarm) => [alarm.metric_name, alarm.threshold, alarm.alarm_actions]).sort()).toEqual([
-      ['4XXError', 50, [topic]],
-      ['5XXError', 5, [topic]],
-      ['Duration', 3000, [topic]],
-      ['Errors', 1, [topic]],
-      ['Latency', 800, [topic]],
-      ['Throttles', 1, [topic]],
+    expect(alarms.map((alarm) => [alarm.alarm_name.replace('hello-world-prod-premium-', ''), alarm.threshold, alarm.alarm_actions]).sort()).toEqual([
+      ['api-4xx', 50, [topic]],
+      ['api-5xx', 5, [topic]],
+      ['api-latency-p99', 800, [topic]],
+      ['function-concurrency', 360, [topic]],
+      ['function-duration', 3000, [topic]],
+      ['function-errors', 1, [topic]],
+      ['function-throttles', 1, [topic]],
     ]);
   });
 

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { repairCdktfHcl } from '../../src/stacks/cdktf-hcl-repair';
-import { checkout, makeTempDir, terraformSkipReason } from '../helpers';
+import { checkout, makeTempDir, terraformSkipReason, underLoad } from '../helpers';
 
 const skip = terraformSkipReason();
 const ENVIRONMENTS = ['dev', 'prod'];
@@ -49,7 +49,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       if (synth.status !== 0) throw new Error(`cdktf synth --hcl failed for ${environment}:\n${synth.stdout}\n${synth.stderr}`);
       for (const stack of fs.readdirSync(path.join(out, 'stacks'))) stacks.push({ name: `${environment}/${stack}`, dir: path.join(out, 'stacks', stack) });
     }
-  }, 120_000);
+  }, underLoad(120_000));
 
   it('writes HCL for every stack of dev and prod', () => {
     expect(stacks.map((s) => s.name).sort()).toEqual([
@@ -84,7 +84,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
         .map((d: any) => `${d.severity}: ${d.summary}: ${d.detail} (${d.range?.filename}:${d.range?.start?.line})`);
       expect({ name, valid: result.valid, others }).toEqual({ name, valid: true, others: [] });
     }
-  }, 120_000);
+  }, underLoad(120_000));
 });
 
 describe('repairCdktfHcl', () => {
