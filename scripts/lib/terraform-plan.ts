@@ -140,12 +140,24 @@ function actionOf(actions: string[]): ResourceChange['action'] {
 const VIEWS_OF_OTHER_RESOURCES: Record<string, readonly string[]> = { aws_iam_role: ['managed_policy_arns', 'inline_policy'] };
 
 /**
+ * Attributes the provider reads back as 0 where the configuration leaves them unset: a
+ * metric-math query's `period` (PutMetricAlarm takes none for an expression; the provider
+ * flattens the missing value to 0).
+ */
+const READ_BACK_AS_ZERO: Record<string, (values: any) => any> = {
+  aws_cloudwatch_metric_alarm: (values) =>
+    values?.metric_query ? { ...values, metric_query: values.metric_query.map((query: any) => (query.period === 0 ? { ...query, period: null } : query)) } : values,
+};
+
+/**
  * Whether a refresh-only change is drift: not an attribute read back as "", [] or {} where
- * the state held null, not a view of another resource.
+ * the state held null (or as 0, {@link READ_BACK_AS_ZERO}), not a view of another resource.
  */
 function isDrift(change: any): boolean {
   const ignored = VIEWS_OF_OTHER_RESOURCES[change.type] ?? [];
-  const comparable = (values: any) => withoutEmpty(values && Object.fromEntries(Object.entries(values).filter(([key]) => !ignored.includes(key))));
+  const normalized = READ_BACK_AS_ZERO[change.type] ?? ((values: any) => values);
+  const comparable = (values: any) =>
+    withoutEmpty(normalized(values && Object.fromEntries(Object.entries(values).filter(([key]) => !ignored.includes(key)))));
   return JSON.stringify(comparable(change.change.before)) !== JSON.stringify(comparable(change.change.after));
 }
 

@@ -12,6 +12,8 @@ import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, Up
 import { BucketLocationConstraint, CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
+import { S3StateConfig } from '../../src/config/environment-config';
+import { loadEnvironment } from '../../src/config/load-environment';
 import { PROJECT_ROOT, checkout, exportedEnvironment, makeTempDir, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
@@ -19,7 +21,9 @@ const describeEmulated = skipReason ? describe.skip : describe;
 if (skipReason) console.warn(`Skipping the review loop tests: ${skipReason}.`);
 
 const REGION = 'eu-central-1';
-const STAGING = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'environments', 'staging.json'), 'utf8'));
+/** staging as loaded: the file holds only what differs from the defaults. */
+const STAGING = loadEnvironment('staging', path.join(PROJECT_ROOT, 'environments'));
+const STAGING_STATE = STAGING.state as S3StateConfig;
 
 function git(cwd: string, ...args: string[]): string {
   const run = spawnSync('git', ['-c', 'user.name=Reviewer', '-c', 'user.email=reviewer@example.com', ...args], { cwd, encoding: 'utf8' });
@@ -55,7 +59,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.FunctionName }));
       lines.push(`config ${fn.FunctionName} ${config.MemorySize} ${JSON.stringify(config.Environment?.Variables)} ${config.CodeSha256}`);
     }
-    for (const object of (await s3.send(new ListObjectsV2Command({ Bucket: STAGING.state.bucket }))).Contents ?? []) lines.push(`state ${object.Key} ${object.ETag}`);
+    for (const object of (await s3.send(new ListObjectsV2Command({ Bucket: STAGING_STATE.bucket }))).Contents ?? []) lines.push(`state ${object.Key} ${object.ETag}`);
     return lines.sort();
   };
 
@@ -98,7 +102,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     env = { ...exportedEnvironment(emulatorExports(emulator.endpoint, REGION, planner)), ENVIRONMENT: 'staging', FORCE_COLOR: '0' };
     lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
     s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION));
-    await s3.send(new CreateBucketCommand({ Bucket: STAGING.state.bucket, CreateBucketConfiguration: { LocationConstraint: STAGING.state.region as BucketLocationConstraint } }));
+    await s3.send(new CreateBucketCommand({ Bucket: STAGING_STATE.bucket, CreateBucketConfiguration: { LocationConstraint: STAGING_STATE.region as BucketLocationConstraint } }));
     // Staging uses the account settings dev creates: a bundle of them, applied where planned.
     const settingsPlan = await run(planner, ['plan', '--', 'account-settings'], { ENVIRONMENT: 'dev' });
     if (settingsPlan.code !== 2) throw new Error(`planning dev's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);

@@ -147,13 +147,19 @@ describe('plan helpers', () => {
         { address: 'aws_lambda_function.f', mode: 'managed', type: 'aws_lambda_function', change: { actions: ['update'], before: { memory_size: 128 }, after: { memory_size: 256 } } },
         // Read back as empty collections where the state held null: not drift.
         { address: 'aws_api_gateway_method.m', mode: 'managed', type: 'aws_api_gateway_method', change: { actions: ['update'], before: { request_models: null, authorization_scopes: null, authorizer_id: null }, after: { request_models: {}, authorization_scopes: [], authorizer_id: '' } } },
+        // A metric-math query's period, unset (PutMetricAlarm takes none), read back as 0: not drift; a threshold moved is.
+        { address: 'aws_cloudwatch_metric_alarm.q', mode: 'managed', type: 'aws_cloudwatch_metric_alarm', change: { actions: ['update'], before: { metric_query: [{ id: 'rate', period: null }] }, after: { metric_query: [{ id: 'rate', period: 0 }] } } },
+        { address: 'aws_cloudwatch_metric_alarm.t', mode: 'managed', type: 'aws_cloudwatch_metric_alarm', change: { actions: ['update'], before: { threshold: 10, metric_query: [{ id: 'rate', period: null }] }, after: { threshold: 50, metric_query: [{ id: 'rate', period: 0 }] } } },
         // A role listing what its own attachment resources attached: they report their own drift.
         { address: 'aws_iam_role.r', mode: 'managed', type: 'aws_iam_role', change: { actions: ['update'], before: { managed_policy_arns: [], name: 'r' }, after: { managed_policy_arns: ['arn:aws:iam::aws:policy/P'], name: 'r' } } },
       ],
     };
     const drift = summarizePlanJson('standard', planJson, [], [], true);
-    expect(drift.counts).toEqual({ add: 0, change: 1, replace: 0, destroy: 0 });
-    expect(drift.changes).toEqual([{ address: 'aws_lambda_function.f', action: 'update', details: { memory: '128 MB → 256 MB' } }]);
+    expect(drift.counts).toEqual({ add: 0, change: 2, replace: 0, destroy: 0 });
+    expect(drift.changes).toEqual([
+      { address: 'aws_lambda_function.f', action: 'update', details: { memory: '128 MB → 256 MB' } },
+      { address: 'aws_cloudwatch_metric_alarm.t', action: 'update', details: {} },
+    ]);
     expect(summarizePlanJson('standard', planJson).counts.change).toBe(0);
     expect(renderSummary({ environment: 'prod', offline: false, plans: [drift], drift: true })).toMatch(/^# Drift: prod \(AWS against the state, refresh-only\)/);
   });
