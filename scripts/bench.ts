@@ -165,7 +165,7 @@ async function benchPlan(runs: number): Promise<void> {
   // Where the mirror has no hashicorp/archive, the packaging that does without it (README).
   if (mirror && !mirrorHasProvider(mirror, 'archive')) env.FUNCTION_PACKAGING = 'synth-zip';
   const empty = emptyPlanDir();
-  const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: empty, env, encoding: 'utf8' });
+  const init = await runTerraform(empty, ['init', '-input=false', '-no-color'], { env });
   if (init.status !== 0) {
     console.log(`plan: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
     return;
@@ -215,7 +215,7 @@ async function benchDeploy(runs: number): Promise<void> {
       }),
     );
     const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
-    spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: empty, env });
+    await runTerraform(empty, ['init', '-input=false', '-no-color'], { env });
     const floor = Array.from({ length: runs }, () => measure('terraform apply -auto-approve -input=false -no-color', empty, env).wallSeconds);
     fs.rmSync(empty, { recursive: true, force: true });
     console.log(`deploy cycle against the local AWS emulator (${runs} runs each${localArchive ? '; archive_file stands in as a local zip' : ''})`);

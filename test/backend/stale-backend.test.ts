@@ -1,6 +1,6 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runTerraform } from '../../scripts/lib/terraform-run';
 import { forgetStaleBackend } from '../../src/backend/stale-backend';
 import { makeTempDir, terraformMissingReason } from '../helpers';
 
@@ -54,12 +54,7 @@ describe('forgetStaleBackend', () => {
 const terraformFound = terraformMissingReason() === undefined;
 
 describe('switching environments with real terraform', () => {
-  const run = (dir: string, ...args: string[]) =>
-    spawnSync('terraform', [...args, '-input=false', '-no-color'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, TF_CLI_CONFIG_FILE: emptyCliConfig(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
-    });
+  const run = (dir: string, ...args: string[]) => runTerraform(dir, [...args, '-input=false', '-no-color'], { env: { TF_CLI_CONFIG_FILE: emptyCliConfig() } });
   /** Synthesizes, the way the app does, a stack whose state records which environment wrote it. */
   const synth = (dir: string, env: string) => {
     fs.writeFileSync(
@@ -71,34 +66,34 @@ describe('switching environments with real terraform', () => {
   const stateOf = (root: string, env: string) =>
     JSON.parse(fs.readFileSync(path.join(root, 'state', env, 'standard.tfstate'), 'utf8')).outputs.environment.value;
 
-  (terraformFound ? it : it.skip)('plans dev, then prod, then dev against their own state, with no prompt and no migration', () => {
+  (terraformFound ? it : it.skip)('plans dev, then prod, then dev against their own state, with no prompt and no migration', async () => {
     const root = makeTempDir('switch-');
     const dir = path.join(root, 'stack');
     fs.mkdirSync(dir);
     for (const env of ['dev', 'prod', 'dev']) {
       synth(dir, env);
-      const init = run(dir, 'init');
+      const init = await run(dir, 'init');
       expect(init.stderr).toBe('');
       expect(init.status).toBe(0);
-      expect(run(dir, 'apply', '-auto-approve').status).toBe(0);
+      expect((await run(dir, 'apply', '-auto-approve')).status).toBe(0);
       expect(stateOf(root, env)).toBe(env);
     }
     expect(stateOf(root, 'dev')).toBe('dev');
     expect(stateOf(root, 'prod')).toBe('prod');
-    expect(run(dir, 'plan', '-detailed-exitcode').status).toBe(0);
+    expect((await run(dir, 'plan', '-detailed-exitcode')).status).toBe(0);
   });
 
-  (terraformFound ? it : it.skip)('fails without it: terraform init stops on the changed backend', () => {
+  (terraformFound ? it : it.skip)('fails without it: terraform init stops on the changed backend', async () => {
     const root = makeTempDir('switch-');
     const dir = path.join(root, 'stack');
     fs.mkdirSync(dir);
     synth(dir, 'dev');
-    expect(run(dir, 'init').status).toBe(0);
+    expect((await run(dir, 'init')).status).toBe(0);
     fs.writeFileSync(
       path.join(dir, 'cdk.tf.json'),
       JSON.stringify({ terraform: { backend: { local: { path: '../state/prod/standard.tfstate' } } } }),
     );
-    const init = run(dir, 'init');
+    const init = await run(dir, 'init');
     expect(init.status).not.toBe(0);
     expect(init.stderr).toContain('Backend configuration changed');
   });

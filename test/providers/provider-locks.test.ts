@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { Testing } from 'cdktf';
 import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackProviderLock } from '../../src/providers/provider-locks';
 import { parseEnvironment } from '../../src/config/load-environment';
@@ -8,6 +7,7 @@ import { AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
 import { FIXTURE_HANDLER } from '../helpers';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
+import { runTerraform } from '../../scripts/lib/terraform-run';
 import { PROJECT_ROOT, makeTempDir, terraformSkipReason } from '../helpers';
 
 const LOCKS = fs.readFileSync(path.join(PROJECT_ROOT, PROVIDER_LOCK_FILE), 'utf8');
@@ -58,18 +58,18 @@ describe('provider lock files', () => {
   });
 
   const skip = terraformSkipReason();
-  (skip ? it.skip : it)(`lets terraform init install from the mirror against the reviewed checksums, and refuses a tampered one${skip ? ` (skipped: ${skip})` : ''}`, () => {
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: writeMirrorCliConfig(findProviderMirror()!), CHECKPOINT_DISABLE: '1' };
-    const init = (dir: string) => spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
+  (skip ? it.skip : it)(`lets terraform init install from the mirror against the reviewed checksums, and refuses a tampered one${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    const env = { TF_CLI_CONFIG_FILE: writeMirrorCliConfig(findProviderMirror()!) };
+    const init = (dir: string) => runTerraform(dir, ['init', '-backend=false', '-input=false', '-no-color'], { env });
     const good = stackFolder([AWS]);
     fs.writeFileSync(path.join(good, 'main.tf'), 'terraform {\n  required_providers {\n    aws = { source = "aws", version = "5.100.0" }\n  }\n}\n');
     const before = fs.readFileSync(path.join(good, '.terraform.lock.hcl'), 'utf8');
-    expect(init(good).status).toBe(0);
+    expect((await init(good)).status).toBe(0);
     expect(fs.readFileSync(path.join(good, '.terraform.lock.hcl'), 'utf8')).toBe(before);
 
     const tampered = stackFolder([AWS], LOCKS.replace(/h1:[A-Za-z0-9+/=]+/, 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='));
     fs.copyFileSync(path.join(good, 'main.tf'), path.join(tampered, 'main.tf'));
-    const refused = init(tampered);
+    const refused = await init(tampered);
     expect(refused.status).toBe(1);
     expect(refused.stderr.replace(/\s+/g, ' ')).toContain("doesn't match any of the checksums previously recorded in the dependency lock file");
   }, 60_000);
