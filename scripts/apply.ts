@@ -17,7 +17,7 @@ import { synthSettingsFrom } from '../src/config/synth-settings';
 import { TIERS } from '../src/config/environment-config';
 import { gitSource } from './lib/git-source';
 import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, readManifest, stateProblem, stateStamp } from './lib/plan-bundle';
-import { TerraformError, errorText, interruptTerraform, runTerraform } from './lib/terraform-run';
+import { errorText, interruptTerraform, runTerraform, terraformFailure } from './lib/terraform-run';
 import { SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -122,7 +122,7 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
       onLine: (line) => progress(`${stack.name}: ${line}`),
     });
     if (run.status !== 0) {
-      const { message } = new TerraformError(stack.name, 'apply', run);
+      const message = terraformFailure(stack.name, 'apply', run);
       const result = { applied, failed: { stack: stack.name, message }, smoke: [] };
       const rest = manifest.stacks.slice(applied.length + 1).map((later) => later.name);
       throw new ApplyError(

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { findProviderMirror } from '../scripts/air-gapped/provider-mirror';
 import { copyProject } from '../scripts/lib/project-copy';
+import { signalGroup } from '../scripts/lib/terraform-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
@@ -99,13 +100,7 @@ export function runAsTyped(command: string, args: readonly string[], options: { 
 /** Commands {@link runAsTyped} started that have not ended. */
 const typed = new Set<ChildProcess>();
 
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
+const killGroup = (child: ChildProcess) => signalGroup(child, 'SIGKILL');
 
 /** Kills every command run as typed that is still running, with all it started (its process group). */
 export async function killRunningCommands(): Promise<void> {

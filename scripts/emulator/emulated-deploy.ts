@@ -138,19 +138,16 @@ export async function initStack(stack: EmulatedStack): Promise<void> {
   if (init.status !== 0) throw new TerraformError(stack.name, 'init', init);
 }
 
-/** Explains a failed apply or destroy: the stack, each failing resource and AWS's answer. */
-const failure = (stack: EmulatedStack, verb: string, run: TerraformRun) => new TerraformError(stack.name, verb, run);
-
 /** `terraform apply` of one stack; throws a {@link TerraformError} naming what AWS refused. */
 export async function applyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
   const run = await terraformIn(stack, ['apply', '-auto-approve', '-input=false', '-no-color'], options);
-  if (run.status !== 0) throw failure(stack, 'apply', run);
+  if (run.status !== 0) throw new TerraformError(stack.name, 'apply', run);
   return run;
 }
 
 export async function destroyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
   const run = await terraformIn(stack, ['destroy', '-auto-approve', '-input=false', '-no-color'], options);
-  if (run.status !== 0) throw failure(stack, 'destroy', run);
+  if (run.status !== 0) throw new TerraformError(stack.name, 'destroy', run);
   return run;
 }
 
@@ -166,12 +163,12 @@ export interface StackReplan {
 export async function planStackAgainstEmulator(stack: EmulatedStack): Promise<StackReplan> {
   const planFile = path.join(stack.dir, 'emulator.tfplan');
   const plan = await terraformIn(stack, ['plan', '-detailed-exitcode', '-input=false', '-no-color', `-out=${planFile}`]);
-  if (plan.status !== 0 && plan.status !== 2) throw failure(stack, 'plan', plan);
+  if (plan.status !== 0 && plan.status !== 2) throw new TerraformError(stack.name, 'plan', plan);
   try {
     // A clean plan changes nothing: no need to start the provider again to read it.
     if (plan.status === 0) return { stack: stack.name, clean: true, changes: [] };
     const show = await terraformIn(stack, ['show', '-json', planFile]);
-    if (show.status !== 0) throw failure(stack, 'show', show);
+    if (show.status !== 0) throw new TerraformError(stack.name, 'show', show);
     const changes = (JSON.parse(show.stdout).resource_changes ?? [])
       .filter((change: any) => !change.change.actions.every((action: string) => action === 'no-op' || action === 'read'))
       .map((change: any) => ({ address: change.address, type: change.type, actions: change.change.actions, before: change.change.before, after: change.change.after }));

@@ -50,13 +50,17 @@ const running = new Set<ChildProcess>();
 const interrupted = new WeakSet<ChildProcess>();
 
 /** Sends `signal` to the child's process group: terraform and the providers it started. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid!, signal);
   } catch {
     // the group is gone already
   }
 }
+
+/** Resolves once the child has ended (at once if it has). */
+const closed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve())));
 
 function interrupt(child: ChildProcess): void {
   if (interrupted.has(child)) return;
@@ -135,7 +139,7 @@ export function runTerraform(cwd: string, args: readonly string[], options: Terr
  */
 export async function interruptTerraform(graceMs = GRACE_MS): Promise<void> {
   const children = [...running];
-  const exits = children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))));
+  const exits = children.map(closed);
   for (const child of children) interrupt(child);
   const timer = setTimeout(() => children.forEach((child) => signalGroup(child, 'SIGKILL')), graceMs);
   await Promise.all(exits);
@@ -145,7 +149,7 @@ export async function interruptTerraform(graceMs = GRACE_MS): Promise<void> {
 /** Kills every terraform still running with its providers (SIGKILL to each group): the end of a test file. */
 export async function killTerraform(): Promise<void> {
   const children = [...running];
-  const exits = children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))));
+  const exits = children.map(closed);
   for (const child of children) signalGroup(child, 'SIGKILL');
   await Promise.all(exits);
 }
