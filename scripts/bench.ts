@@ -37,7 +37,7 @@ import { InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from 
 import { findProviderMirror, mirrorHasProvider, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
 import { PROJECT_ROOT } from './lib/project-root';
 
-const EVENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'events');
+const EVENTS = path.join(PROJECT_ROOT, 'lambda-src', 'events');
 const TIME = '/usr/bin/time';
 
 export interface Run {

@@ -1,7 +1,8 @@
 /**
  * `npm run invoke -- [--payload <file.json>|-] [--env NAME=VALUE ...] [--memory <MB>] [--tier <tier>]`
  *
- * Runs the bundled handler once the way `aws lambda invoke` does: the result goes to stdout
+ * Runs the bundled handler once the way `aws lambda invoke` does, in the same local runtime as
+ * `npm start` (scripts/local-stage/function-host.ts): the result goes to stdout
  * as JSON (like the walkthrough's out.txt), the function's logs and a REPORT line to stderr.
  * Memory and greeting are the tier's (default standard) in the environment ENVIRONMENT
  * (default dev) picks, as deployed, unless --memory or --env GREETING=... say otherwise.
@@ -9,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import * as lambdaLocal from 'lambda-local';
+import { randomUUID } from 'crypto';
 import { GREETING_VARIABLE } from '../src/rules/defaults';
 import { buildHandlerBundle } from '../src/bundling/handler-bundle';
 import { EnvironmentConfig, TIERS, Tier } from '../src/config/environment-config';
@@ -17,6 +18,7 @@ import { environmentNameFrom, loadEnvironment } from '../src/config/load-environ
 import { MAX_SYNC_INVOKE_PAYLOAD_BYTES, memorySizeProblem } from '../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../src/rules/defaults';
 import { PROJECT_ROOT } from './lib/project-root';
+import { FunctionHost, Invocation } from './local-stage/function-host';
 
 const USAGE = 'usage: npm run invoke -- [--payload <file.json>|-] [--env NAME=VALUE ...] [--memory <MB>] [--tier standard|premium]';
 
@@ -37,6 +39,11 @@ export interface InvokeOptions {
    * @default DEFAULT_TIMEOUT_SECONDS
    */
   readonly timeoutSeconds?: number;
+  /**
+   * The bundled handler (CommonJS, exporting `helloworld`).
+   * @default the project's handler, bundled as it is deployed
+   */
+  readonly handlerFile?: string;
 }
 
 /**
@@ -133,28 +140,37 @@ export interface InvokeResult {
   readonly report: string;
 }
 
-export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
-  const bundle = buildHandlerBundle(PROJECT_ROOT);
+/**
+ * One invocation in the runtime `npm start` serves the local stage with (a worker thread with
+ * the function's variables, memory and timeout); its log lines go to `functionOutput`.
+ */
+export async function invoke(options: InvokeOptions, functionOutput: NodeJS.WritableStream = process.stderr): Promise<InvokeResult> {
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const host = new FunctionHost({
+    handlerFile: options.handlerFile ?? buildHandlerBundle(PROJECT_ROOT).file,
+    exportName: 'helloworld',
+    environment: options.environment,
+    timeoutSeconds,
+    memoryMb: options.memoryMb,
+    output: functionOutput,
+  });
   const started = process.hrtime.bigint();
-  let output: unknown;
-  let failed = false;
+  const requestId = randomUUID();
+  let invocation: Invocation;
   try {
-    output = await lambdaLocal.execute({
-      event: options.payload,
-      lambdaPath: bundle.file,
-      lambdaHandler: 'helloworld',
-      environment: options.environment,
-      envdestroy: true,
-      timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-      verboseLevel: -1, // the handler's own log lines, nothing of lambda-local's
-    });
-  } catch (error) {
-    // lambda-local rejects with Lambda's error shape; the stack trace would only show local paths.
-    failed = true;
-    const { errorType, errorMessage } = error as { errorType: string; errorMessage: string };
-    output = { errorType, errorMessage };
+    invocation = await host.invoke(options.payload, requestId);
+  } finally {
+    await host.close();
   }
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  // Lambda's shapes: the handler's error (no stack: it would only show local paths), or its timeout.
+  const failed = invocation.outcome !== 'result';
+  const output =
+    invocation.outcome === 'result'
+      ? invocation.result
+      : invocation.outcome === 'error'
+        ? { errorType: invocation.errorType, errorMessage: invocation.errorMessage }
+        : { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${invocation.errorMessage}` };
   const maxMemoryUsedMb = Math.ceil(process.memoryUsage().rss / (1024 * 1024));
   const report =
     `REPORT Duration: ${durationMs.toFixed(2)} ms Billed Duration: ${Math.max(1, Math.ceil(durationMs))} ms ` +
@@ -171,9 +187,8 @@ async function main(): Promise<void> {
     console.error(`invoke: ${(error as Error).message}`);
     process.exit(2);
   }
-  // The function's own log lines belong with the REPORT line, not in the result.
-  console.log = (...parts: unknown[]) => process.stderr.write(`${parts.join(' ')}\n`);
-  const result = await invoke(options);
+  // The function's own log lines belong with the REPORT line, on stderr, not in the result.
+  const result = await invoke(options, process.stderr);
   process.stdout.write(`${JSON.stringify(result.output)}\n`);
   process.stderr.write(`${result.report}\n`);
   process.exitCode = result.failed ? 1 : 0;

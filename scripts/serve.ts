@@ -47,6 +47,7 @@ function main(): void {
     stage: environment.stageName,
     handlerFile: buildHandlerBundle(PROJECT_ROOT).file,
     timeoutSeconds: environment.timeoutSeconds,
+    memoryMb: tierConfig.memoryMb,
     environment: { [GREETING_VARIABLE]: greeting },
     throttle: tierConfig.throttle,
     apiKey,

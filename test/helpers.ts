@@ -8,8 +8,8 @@ import { signalGroup } from '../scripts/lib/terraform-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
-/** API Gateway sample events and the answers expected to them (from the project's shared material). */
-export const EVENTS_DIR = path.join(__dirname, 'fixtures', 'events');
+/** The seed's API Gateway sample events and their expected answers (lambda-src/events). */
+export const EVENTS_DIR = path.join(PROJECT_ROOT, 'lambda-src', 'events');
 
 /** The Terraform JSON of a synthesized scope, parsed. */
 export function parse(synthesized: string): any {

@@ -40,6 +40,12 @@ export interface FunctionHostOptions {
   /** The function's timeout; past it the function is stopped, as Lambda stops it. */
   readonly timeoutSeconds: number;
   /**
+   * The function's memory, MB: the sandbox's heap is capped at it, so a handler that needs
+   * more fails here as it would in Lambda (out of memory).
+   * @default no cap beyond Node's own
+   */
+  readonly memoryMb?: number;
+  /**
    * Where the function's own output (its log lines) goes.
    * @default process.stdout
    */
@@ -146,6 +152,7 @@ export class FunctionHost {
       env: { ...process.env, ...this.options.environment },
       stdout: !!output,
       stderr: !!output,
+      ...(this.options.memoryMb ? { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } } : {}),
     });
     if (output) {
       worker.stdout.pipe(output, { end: false });

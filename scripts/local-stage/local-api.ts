@@ -8,7 +8,7 @@ import * as http from 'http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { API_INTEGRATION_TIMEOUT_SECONDS, MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '../../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/rules/defaults';
-import { FunctionHost } from './function-host';
+import { FunctionHost, FunctionHostOptions } from './function-host';
 import { TokenBucket } from './token-bucket';
 import { BadTargetError, GATEWAY_RESPONSES, buildProxyEvent, discard, gatewayAnswer, integrationAnswer, receiveBody, splitTarget } from './proxy-integration';
 
@@ -28,6 +28,11 @@ export interface LocalApiOptions {
    * @default DEFAULT_TIMEOUT_SECONDS
    */
   readonly timeoutSeconds?: number;
+  /**
+   * The function's memory, MB: its heap is capped at it (see {@link FunctionHostOptions.memoryMb}).
+   * @default no cap beyond Node's own
+   */
+  readonly memoryMb?: number;
   /**
    * Environment variables of the function (GREETING, ...).
    * @default none beyond this process's own
@@ -96,6 +101,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     exportName: 'helloworld',
     environment: options.environment,
     timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    memoryMb: options.memoryMb,
     output: options.functionOutput,
   });
   const bucket = options.throttle && new TokenBucket(options.throttle.rateLimit, options.throttle.burstLimit, options.clock);

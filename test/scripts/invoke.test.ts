@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { invokeOptions, parseInvokeArgs } from '../../scripts/invoke';
+import { PassThrough } from 'stream';
+import { invoke, invokeOptions, parseInvokeArgs } from '../../scripts/invoke';
 import { parseEnvironment } from '../../src/config/load-environment';
-import { EVENTS_DIR, PROJECT_ROOT, makeTempDir } from '../helpers';
+import { EVENTS_DIR, PROJECT_ROOT, makeTempDir, underLoad } from '../helpers';
 
 const REPORT = /^REPORT Duration: \d+\.\d{2} ms Billed Duration: \d+ ms Memory Size: (\d+) MB Max Memory Used: \d+ MB$/m;
 
@@ -43,6 +44,28 @@ describe('npm run invoke', () => {
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({ errorType: 'BadRequestError', errorMessage: 'name must be a string, got number' });
   });
+});
+
+describe('invoke, in the runtime of the local stage', () => {
+  const MISBEHAVING = path.join(PROJECT_ROOT, 'test', 'fixtures', 'handlers', 'misbehaving.js');
+  const quiet = new PassThrough();
+  const run = (payload: unknown, options: { timeoutSeconds?: number; memoryMb?: number } = {}) =>
+    invoke({ payload, environment: {}, memoryMb: options.memoryMb ?? 128, timeoutSeconds: options.timeoutSeconds, handlerFile: MISBEHAVING }, quiet);
+
+  it("stops a handler at the function's timeout and answers as Lambda does", async () => {
+    const result = await run({ path: '/loop' }, { timeoutSeconds: 1 });
+    expect(result.failed).toBe(true);
+    expect(result.output).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds$/) });
+  }, 20_000);
+
+  it("caps the handler's heap at the function's memory: 200 MB fails at 128 MB and is served at 512 MB", async () => {
+    // Lambda's longest timeout the API allows, so a busy machine does not turn the point into a timeout.
+    const small = await run({ path: '/allocate/200' }, { memoryMb: 128, timeoutSeconds: 28 });
+    expect(small.failed).toBe(true);
+    expect(JSON.stringify(small.output)).toMatch(/memory/i);
+    const large = await run({ path: '/allocate/200' }, { memoryMb: 512, timeoutSeconds: 28 });
+    expect(large).toMatchObject({ failed: false, output: { statusCode: 200, body: 'held 200 MB' } });
+  }, underLoad(30_000));
 });
 
 describe('invoke arguments', () => {
