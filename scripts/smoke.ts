@@ -13,6 +13,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { TIERS } from '../src/config/environment-config';
 import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
+import { environmentCredentials } from './lib/environment-credentials';
 import { runTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -46,8 +47,9 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
   const env = loadEnvironment(options.environment, path.join(options.projectRoot, 'environments'));
   const stacksDir = options.stacksDir ?? path.join(options.projectRoot, 'cdktf.out', 'stacks');
   const get = options.fetch ?? fetch;
-  const lambda = new LambdaClient({ region: env.region });
-  const apigateway = new APIGatewayClient({ region: env.region });
+  // In the environment's account, as Terraform deployed it (through the deploy role where there is one).
+  const lambda = new LambdaClient({ region: env.region, ...environmentCredentials(env, 'smoke') });
+  const apigateway = new APIGatewayClient({ region: env.region, ...environmentCredentials(env, 'smoke') });
   const checks: SmokeCheck[] = [];
   const check = async (name: string, run: () => Promise<string>) => {
     try {

@@ -6,7 +6,7 @@ import { zipSingleFile } from './bundling/function-zip';
 import { FunctionPackaging, SynthSettings } from './config/synth-settings';
 import { EnvironmentConfig } from './config/environment-config';
 import { TIER_CATALOG, TierCatalog } from './config/tier-catalog';
-import { loadEnvironment } from './config/load-environment';
+import { loadCheckedEnvironment } from './config/environment-set';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
 import { GreetingStack } from './stacks/greeting-stack';
 import { forgetStaleBackend } from './backend/stale-backend';
@@ -62,7 +62,8 @@ export interface GreetingApp {
  */
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const tiers = options.tiers ?? TIER_CATALOG;
-  const environment = loadEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
+  // Checked with every other environment of the project: none may reach another.
+  const environment = loadCheckedEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
   const codeFile = buildHandlerBundle(options.projectRoot).file;
   const packaging = options.packaging ?? 'archive-provider';
   // Beside the bundle, rebuilt with it: the same bytes for the same code.

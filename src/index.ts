@@ -9,6 +9,8 @@ import * as path from 'path';
 
 export { ApiGatewayAccount, PUSH_TO_CLOUDWATCH_POLICY_ARN } from './constructs/api-gateway-account';
 export type { ApiGatewayAccountProps } from './constructs/api-gateway-account';
+export { ClientRateLimit } from './constructs/client-rate-limit';
+export type { ClientRateLimitProps, IApiStage } from './constructs/client-rate-limit';
 export { GreetingFunction, SUPPORTED_RUNTIMES } from './constructs/greeting-function';
 export type { GreetingFunctionProps, NodeRuntime, PrebuiltZip } from './constructs/greeting-function';
 export { BASIC_EXECUTION_POLICY_ARN, LOG_WRITING_ACTIONS, LoggingRole, XRAY_TRACING_ACTIONS, XRAY_WRITE_POLICY_ARN } from './constructs/logging-role';
@@ -24,7 +26,10 @@ export {
   MAX_MEMORY_MB,
   MAX_THROTTLE_BURST,
   MAX_THROTTLE_RATE,
+  MAX_WAF_RATE_LIMIT,
   MIN_MEMORY_MB,
+  MIN_WAF_RATE_LIMIT,
+  WAF_EVALUATION_WINDOWS,
 } from './rules/aws-limits';
 // The defaults the constructs fall back on, each defined once (units in src/rules/defaults.ts),
 // and the alarms ServiceAlarms makes with their thresholds' defaults.
@@ -32,6 +37,8 @@ export {
   DEFAULT_ALARM_THRESHOLD,
   DEFAULT_API_4XX_PERCENT,
   DEFAULT_API_P99_LATENCY_MS,
+  DEFAULT_CLIENT_RATE_LIMIT,
+  DEFAULT_CLIENT_RATE_WINDOW_SECONDS,
   DEFAULT_CONCURRENCY_PERCENT_OF_RESERVATION,
   DEFAULT_DURATION_PERCENT_OF_TIMEOUT,
   DEFAULT_GREETING,

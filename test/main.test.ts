@@ -41,7 +41,7 @@ describe('the cdktf app (main.ts)', () => {
   });
 
   it.each([
-    ['staging', ['premium', 'standard']],
+    ['staging', ['account-settings', 'premium', 'standard']],
     ['prod', ['account-settings', 'premium', 'standard']],
   ])('names the %s stacks after their environment, with state in S3 under its own key', (environment, stacks) => {
     const result = synth(checkout(), environment);

@@ -78,10 +78,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * (`<region> <kind> <name>`), sorted: equal inventories mean nothing duplicated and nothing
  * orphaned. Lambda versions and API deployments are listed one by one, so a duplicate shows.
  * The account's API Gateway setting is left out: AWS keeps it for the account and region.
+ * One account's: the default one, or with `roleArn` the role's (as emulatorClientConfig).
  */
-export async function emulatorInventory(endpoint: string, regions: readonly string[]): Promise<string[]> {
+export async function emulatorInventory(endpoint: string, regions: readonly string[], roleArn?: string): Promise<string[]> {
   const lines: string[] = [];
-  const iam = new IAMClient(emulatorClientConfig(endpoint, 'us-east-1'));
+  const iam = new IAMClient(emulatorClientConfig(endpoint, 'us-east-1', roleArn));
   for (const role of (await iam.send(new ListRolesCommand({ MaxItems: 1000 }))).Roles ?? []) {
     lines.push(`global iam-role ${role.RoleName}`);
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }));
@@ -90,7 +91,7 @@ export async function emulatorInventory(endpoint: string, regions: readonly stri
     for (const name of inline.PolicyNames ?? []) lines.push(`global iam-role-policy ${role.RoleName} ${name}`);
   }
   for (const region of regions) {
-    const config = emulatorClientConfig(endpoint, region);
+    const config = emulatorClientConfig(endpoint, region, roleArn);
     const lambda = new LambdaClient(config);
     for (const fn of (await lambda.send(new ListFunctionsCommand({ MaxItems: 1000 }))).Functions ?? []) {
       lines.push(`${region} lambda-function ${fn.FunctionName}`);

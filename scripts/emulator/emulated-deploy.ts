@@ -25,6 +25,8 @@ export interface EmulatedEnvironment {
   readonly environment: string;
   /** The environment's AWS region. */
   readonly region: string;
+  /** The role its stacks deploy as, where it has one (`account.deployRoleArn`): they act in its account. */
+  readonly deployRoleArn?: string;
   /** The stacks in the order `cdktf deploy` applies them (dependencies first). */
   readonly stacks: readonly EmulatedStack[];
 }
@@ -56,17 +58,19 @@ export async function synthesizeForEmulator(
     writeEmulatorOverride(stack.dir, endpoint);
   }
   const state = app.environment.state;
-  if (state.type === 's3') await ensureBucket(endpoint, state.bucket, state.region);
-  return { environment, region: app.environment.region, stacks };
+  const { deployRoleArn } = app.environment.account;
+  if (state.type === 's3') await ensureBucket(endpoint, state.bucket, state.region, deployRoleArn);
+  return { environment, region: app.environment.region, deployRoleArn, stacks };
 }
 
-/** The state bucket, in the emulator's S3, as a platform team would have created it in AWS. */
-async function ensureBucket(endpoint: string, bucket: string, region: string): Promise<void> {
-  const s3 = new S3Client(emulatorClientConfig(endpoint, region));
+/** The state bucket, in the emulator's S3 and the environment's account, as a platform team would have created it in AWS. */
+async function ensureBucket(endpoint: string, bucket: string, region: string, roleArn: string | undefined): Promise<void> {
+  const s3 = new S3Client(emulatorClientConfig(endpoint, region, roleArn));
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }));
   } catch (error) {
-    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+    // Ours already, or another account's: the backend's allowed_account_ids then refuses it, as on AWS.
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
   }
 }
 

@@ -1,18 +1,25 @@
 /** What every part of the local AWS agrees on: moto's version, its services, the test keys, how a server says its port. */
 import type { ChildProcess } from 'child_process';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 /** The moto version the patches in moto_server.py were written against. */
 export const EMULATOR_MOTO_VERSION = '5.2.1';
 
 /** The services the stacks (and their S3 state) use; all are served on the emulator's one port. */
-export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'iam', 'lambda', 'logs', 's3', 'sns', 'sts'] as const;
+export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'iam', 'lambda', 'logs', 's3', 'sns', 'sts', 'wafv2'] as const;
 
 /** Keys moto accepts; they reach nothing but the emulator. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' } as const;
 
-/** Settings for an AWS SDK client that talks to the emulator. */
-export function emulatorClientConfig(endpoint: string, region: string) {
-  return { endpoint, region, credentials: EMULATOR_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 };
+/**
+ * Settings for an AWS SDK client that talks to the emulator: in its default account, or as
+ * `roleArn` (an environment's deploy role), which acts in the role's account as on AWS.
+ */
+export function emulatorClientConfig(endpoint: string, region: string, roleArn?: string) {
+  const credentials = roleArn
+    ? fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: 'emulator-client' }, clientConfig: { endpoint, region, credentials: EMULATOR_CREDENTIALS } })
+    : EMULATOR_CREDENTIALS;
+  return { endpoint, region, credentials, forcePathStyle: true, maxAttempts: 2 };
 }
 
 /**

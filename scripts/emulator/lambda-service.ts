@@ -40,6 +40,8 @@ export interface InvokeRequest {
   /** Name, `name:qualifier`, or an ARN, qualified or not. */
   readonly functionName: string;
   readonly qualifier?: string;
+  /** The caller's access key id: a function named without an ARN is one of its account. @default the emulator's default account */
+  readonly accessKeyId?: string;
   readonly payload: Buffer;
   /** `Tail` adds the last 4 KB of the invocation's log as `X-Amz-Log-Result`. */
   readonly logType?: string;
@@ -182,10 +184,13 @@ export class LambdaService {
   }
 
   /** The version the request names; its zip too with `withCode` (only a cold start of new code needs it). */
-  private async functionVersion(request: Pick<InvokeRequest, 'region' | 'functionName' | 'qualifier'>, withCode = false): Promise<FunctionVersion | InvokeAnswer> {
+  private async functionVersion(request: Pick<InvokeRequest, 'region' | 'functionName' | 'qualifier' | 'accessKeyId'>, withCode = false): Promise<FunctionVersion | InvokeAnswer> {
+    // An ARN names its account; a name is one of the caller's.
+    const account = request.functionName.startsWith('arn:') ? request.functionName.split(':')[4] : undefined;
     const query = new URLSearchParams({
       region: request.region,
       name: request.functionName,
+      ...(account ? { account } : { access_key: request.accessKeyId ?? '' }),
       ...(request.qualifier ? { qualifier: request.qualifier } : {}),
       ...(withCode ? { code: '1' } : {}),
     });
@@ -360,15 +365,24 @@ export class LambdaService {
     const timeout = outcome.timedOut ? [`${time()} ${requestId} Task timed out after ${config.Timeout.toFixed(2)} seconds`] : [];
     const all = [platform.start, ...lines, ...timeout, platform.end, platform.report];
     const group = config.LoggingConfig?.LogGroup ?? `/aws/lambda/${config.FunctionName}`;
-    await this.putLogEvents(region, group, environment, all);
+    await this.putLogEvents(region, config.FunctionArn.split(':')[4], group, environment, all);
     return `${all.join('\n')}\n`;
   }
 
-  private async putLogEvents(region: string, group: string, environment: Environment, messages: string[]): Promise<void> {
-    let client = this.logClients.get(region);
+  /** Into the function's account's log group, as Lambda writes them. */
+  private async putLogEvents(region: string, account: string, group: string, environment: Environment, messages: string[]): Promise<void> {
+    let client = this.logClients.get(`${account} ${region}`);
     if (!client) {
       client = new CloudWatchLogsClient({ endpoint: this.options.motoEndpoint, region, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 });
-      this.logClients.set(region, client);
+      // moto's header for the account a call acts in (this client talks to moto's private port only).
+      client.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      this.logClients.set(`${account} ${region}`, client);
     }
     const now = Date.now();
     const events = messages.map((message) => ({ timestamp: now, message }));

@@ -29,7 +29,7 @@ if moto.__version__ != PATCHED_MOTO_VERSION:
 from moto.awslambda import models as lambda_models  # noqa: E402
 from moto.awslambda.exceptions import InvalidParameterValueException  # noqa: E402
 from moto.apigateway.models import apigateway_backends  # noqa: E402
-from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.iam.models import get_account_id_from  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
@@ -123,8 +123,10 @@ APIGatewayResponse.update_method = _update_method
 # https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html
 def _account_settings(request):
     authorization = request.headers.get("Authorization", "")
-    region = authorization.split("Credential=")[1].split("/")[2] if "Credential=" in authorization else "us-east-1"
-    functions = list(lambda_models.lambda_backends[DEFAULT_ACCOUNT_ID][region].list_functions())
+    credential = authorization.split("Credential=")[1].split("/") if "Credential=" in authorization else ["", "", "us-east-1"]
+    # The caller's account, as moto's own APIs decide it: an assumed role's keys act in its account.
+    account, region = get_account_id_from(credential[0]), credential[2]
+    functions = list(lambda_models.lambda_backends[account][region].list_functions())
     total = int(os.environ.get("EMULATOR_LAMBDA_CONCURRENT_EXECUTIONS", "1000"))
     reserved = sum(int(fn.reserved_concurrency or 0) for fn in functions)
     return _json(200, {
@@ -145,6 +147,8 @@ def _account_settings(request):
 # front (server.ts) runs both, and reads here what moto keeps and its APIs do not hand out:
 # a function version's zip, and a REST API's resources with their methods, integrations and
 # the API keys valid on a stage. Resolving names, versions and aliases stays moto's.
+# Each account's records are its own (moto keeps them apart as AWS does): the front names the
+# account (from a function's ARN) or the caller's access key, whose account moto knows.
 def _json(status, body):
     return Response(json.dumps(body), status=status, content_type="application/json")
 
@@ -152,7 +156,8 @@ def _json(status, body):
 def _lambda_function(request):
     region, name = request.args.get("region"), request.args.get("name", "")
     qualifier = request.args.get("qualifier") or None
-    backend = lambda_models.lambda_backends[DEFAULT_ACCOUNT_ID][region]
+    account = request.args.get("account") or get_account_id_from(request.args.get("access_key", ""))
+    backend = lambda_models.lambda_backends[account][region]
     try:
         fn = backend.get_function(name, qualifier)
     except Exception as error:  # moto's UnknownFunctionException and kin carry AWS's answer
@@ -164,7 +169,9 @@ def _lambda_function(request):
 
 
 def _rest_api_stage(request, api_id, stage_name):
-    for region, backend in apigateway_backends[DEFAULT_ACCOUNT_ID].items():
+    # A stage's URL names no account: an API id is unique across them.
+    regional = [(region, backend) for account in list(apigateway_backends.values()) for region, backend in list(account.items())]
+    for region, backend in regional:
         api = backend.apis.get(api_id)
         if api is None:
             continue

@@ -73,6 +73,7 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
       region: signedRegion(req),
       functionName: decodeURIComponent(functionName),
       qualifier: params.get('Qualifier') ?? undefined,
+      accessKeyId: /Credential=([^/,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1],
       payload: Buffer.concat(chunks),
       logType: String(req.headers['x-amz-log-type'] ?? 'None'),
     };

@@ -4,7 +4,7 @@
  * default quota of 1000, and new accounts often have less.
  */
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { environmentCredentials } from './environment-credentials';
 import { EnvironmentConfig, TIERS } from '../../src/config/environment-config';
 import { tierBaseName } from '../../src/config/load-environment';
 import { MIN_UNRESERVED_CONCURRENCY } from '../../src/rules/aws-limits';
@@ -49,12 +49,7 @@ export async function checkLambdaQuota(env: EnvironmentConfig, client?: LambdaCl
   if (!Object.keys(wanted).length) return undefined;
   const lambda =
     client ??
-    new LambdaClient({
-      region: env.region,
-      ...(env.account.deployRoleArn
-        ? { credentials: fromTemporaryCredentials({ params: { RoleArn: env.account.deployRoleArn, RoleSessionName: `${env.namePrefix}-${env.name}-quota-check` } }) }
-        : {}),
-    });
+    new LambdaClient({ region: env.region, ...environmentCredentials(env, 'quota-check') });
   const settings = await lambda.send(new GetAccountSettingsCommand({}));
   const total = settings.AccountLimit?.ConcurrentExecutions;
   const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions;

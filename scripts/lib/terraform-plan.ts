@@ -133,11 +133,16 @@ function actionOf(actions: string[]): ResourceChange['action'] {
 }
 
 /**
- * Attributes refresh fills in from other resources: a role lists the policies its own
- * attachment and policy resources added (`managed_policy_arns`, `inline_policy`), which
- * those resources report themselves if they drift.
+ * Attributes refresh fills in from other resources, which report themselves if they drift:
+ * a role lists the policies its own attachment and policy resources added
+ * (`managed_policy_arns`, `inline_policy`); a stage names the web ACL its
+ * `aws_wafv2_web_acl_association` put in front of it (`web_acl_arn`, recorded empty when the
+ * stage was created before the association).
  */
-const VIEWS_OF_OTHER_RESOURCES: Record<string, readonly string[]> = { aws_iam_role: ['managed_policy_arns', 'inline_policy'] };
+const VIEWS_OF_OTHER_RESOURCES: Record<string, readonly string[]> = {
+  aws_iam_role: ['managed_policy_arns', 'inline_policy'],
+  aws_api_gateway_stage: ['web_acl_arn'],
+};
 
 /**
  * Attributes the provider reads back as 0 where the configuration leaves them unset: a

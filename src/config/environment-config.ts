@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import {
   accountIdProblem,
+  apiKeyClientsProblem,
   describeValue,
   greetingProblem,
   logRetentionProblem,
@@ -27,6 +28,7 @@ import {
   throttleBurstProblem,
   throttleRateProblem,
   timeoutProblem,
+  wafRateLimitProblem,
 } from '../rules/aws-limits';
 import { TIER_CATALOG, TierCatalog, TierDefinition, tierCatalogProblem } from './tier-catalog';
 import { ALARM_CATALOG, AlarmDefinition, AlarmThresholdName } from '../rules/alarm-catalog';
@@ -35,6 +37,7 @@ import {
   DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_NAME_PREFIX,
   DEFAULT_STAGE_NAME,
+  DEFAULT_CLIENT_RATE_WINDOW_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
 } from '../rules/defaults';
 
@@ -110,9 +113,22 @@ function tierSchema(defaults: TierDefinition) {
       reservedConcurrency: optionalChecked<number>(reservedConcurrencyProblem),
       /** Callers need an API key (usage plan with this tier's throttling). */
       apiKeyRequired: checked<boolean>(booleanRule('')).default(false),
+      /** With apiKeyRequired: a key per client, each throttled to an equal share of the tier; unset: one key for all. */
+      apiKeyClients: optionalChecked<string[]>(apiKeyClientsProblem),
+      /** Requests one client IP may send per 5 minutes, where `webAcl` puts WAF in front of the stage. */
+      clientRateLimit: checked<number>(wafRateLimitProblem).default(defaults.clientRateLimit),
     },
     (value) => `${describeValue(value)} is not a tier; use {"memoryMb": ${defaults.memoryMb}}`,
   )
+    .superRefine(({ apiKeyRequired, apiKeyClients }, ctx) => {
+      if (apiKeyClients !== undefined && apiKeyRequired !== true) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['apiKeyClients'],
+          message: 'set, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out',
+        });
+      }
+    })
     .superRefine(({ throttle, reservedConcurrency }, ctx) => {
       // Each request in flight holds one execution; with rate <= burst, a burst the function
       // can hold also serves the rate while requests take under a second.
@@ -170,6 +186,14 @@ function tiersSchema(catalog: TierCatalog) {
               message: `${ours} is below the ${before} tier's ${floor}; give ${name} at least ${before}'s limits`,
             });
           }
+        }
+        const [clientLimit, clientFloor] = [tiers[name].clientRateLimit, tiers[before].clientRateLimit];
+        if (below(clientLimit, clientFloor)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [name, 'clientRateLimit'],
+            message: `${clientLimit} is below the ${before} tier's ${clientFloor}; give ${name} at least ${before}'s limits`,
+          });
         }
         const [memory, memoryFloor] = [tiers[name].memoryMb, tiers[before].memoryMb];
         if (below(memory, memoryFloor)) {
@@ -338,6 +362,11 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
     ),
     /** Where Terraform keeps this environment's state. */
     state: stateSchema,
+    /**
+     * A WAF web ACL in front of every stage, limiting each client IP to its tier's
+     * `clientRateLimit`; required where `production`.
+     */
+    webAcl: checked<boolean>(booleanRule('; use true to put a per-client rate limit (WAF) in front of every stage')).default(false),
     /** A production environment: its alarms must notify someone (`alarms.snsTopicArn`). */
     production: checked<boolean>(booleanRule('; use true for an environment whose alarms must reach someone')).default(false),
     /** Keep every log group when a stack is destroyed (Terraform forgets it: `skip_destroy`). */
@@ -375,6 +404,26 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
       path: ['alarms', 'snsTopicArn'],
       message: 'missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call (arn:aws:sns:<region>:<account>:<topic>)',
     });
+  }
+  if (file.production === true && file.webAcl !== true) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['webAcl'],
+      message: `${describeValue(file.webAcl)} in a production environment, whose public stages one client could use up for everyone; say true (each tier's clientRateLimit per client IP)`,
+    });
+  }
+  // Where WAF limits each client: a client allowed what the whole stage serves in the window could still use up the tier.
+  for (const [tier, { throttle, clientRateLimit }] of file.webAcl === true ? Object.entries(file.tiers) : []) {
+    const stageWindow = typeof throttle.rateLimit === 'number' ? throttle.rateLimit * DEFAULT_CLIENT_RATE_WINDOW_SECONDS : undefined;
+    if (typeof clientRateLimit === 'number' && stageWindow !== undefined && clientRateLimit >= stageWindow) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tiers', tier, 'clientRateLimit'],
+        message:
+          `${clientRateLimit} requests per client in ${DEFAULT_CLIENT_RATE_WINDOW_SECONDS} s are all the stage serves then (${throttle.rateLimit} per second), so one client could still use up the tier; ` +
+          `use less than ${stageWindow}, such as ${Math.floor(stageWindow / 10)}`,
+      });
+    }
   }
   // CloudWatch alarms notify, and CloudWatch Logs encrypts with, resources of their own region only.
   for (const [fieldPath, arn, what] of [

@@ -5,7 +5,7 @@
  * Adding a tier is one entry here; each tier must offer at least what the one before it does.
  */
 import { describeValue } from '../rules/aws-limits';
-import { DEFAULT_MEMORY_MB, DEFAULT_THROTTLE } from '../rules/defaults';
+import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_MEMORY_MB, DEFAULT_THROTTLE } from '../rules/defaults';
 
 /** One QoS tier and what an environment gets when its file says nothing about it. */
 export interface TierDefinition {
@@ -18,6 +18,8 @@ export interface TierDefinition {
     readonly rateLimit: number;
     readonly burstLimit: number;
   };
+  /** Requests one client IP may send per 5 minutes where the environment puts WAF in front of its stages (`webAcl`). */
+  readonly clientRateLimit: number;
 }
 
 /** The tiers, cheapest first. */
@@ -25,11 +27,12 @@ export type TierCatalog = readonly TierDefinition[];
 
 /** This app's tiers: standard is the constructs' defaults, premium four times its memory and limits. */
 export const TIER_CATALOG = [
-  { name: 'standard', memoryMb: DEFAULT_MEMORY_MB, throttle: DEFAULT_THROTTLE },
+  { name: 'standard', memoryMb: DEFAULT_MEMORY_MB, throttle: DEFAULT_THROTTLE, clientRateLimit: DEFAULT_CLIENT_RATE_LIMIT },
   {
     name: 'premium',
     memoryMb: 512,
     throttle: { rateLimit: 200, burstLimit: 400 },
+    clientRateLimit: 6000,
   },
 ] as const satisfies TierCatalog;
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
+import { Fn, ITerraformDependable, Lazy, Op, TerraformResource, Token } from 'cdktf';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
@@ -14,6 +14,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import {
+  apiKeyClientsProblem,
   assertValid,
   describeValue,
   logRetentionProblem,
@@ -23,6 +24,7 @@ import {
   throttleRateProblem,
 } from '../rules/aws-limits';
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_STAGE_NAME, DEFAULT_THROTTLE } from '../rules/defaults';
+import type { IApiStage } from './client-rate-limit';
 import { RoleSettings, roleArguments, trustPolicyFor } from './service-role';
 
 /**
@@ -115,6 +117,14 @@ export interface ProxyApiProps {
    */
   readonly apiKeyRequired?: boolean;
   /**
+   * With `apiKeyRequired`: one key per client instead of one for all, each named
+   * `<apiName>-<stage>-<client>`. API Gateway throttles each key of a usage plan on its own,
+   * so the plan gives each client an equal share of the throttle (rate / clients, burst /
+   * clients, at least 1): no client can use up what the others are owed.
+   * @default one key shared by every caller, with the whole throttle
+   */
+  readonly apiKeyClients?: readonly string[];
+  /**
    * What sets the account's API Gateway CloudWatch role, when this app manages it; the stage
    * and its logging settings wait for it.
    * @default nothing to wait for: the role is already set for the account and region
@@ -129,7 +139,7 @@ export interface ProxyApiProps {
  * the handler as a dedicated role that the handler grants invoke on, and nothing else.
  * Values may be Terraform tokens: those pass through; resolved values are checked here.
  */
-export class ProxyApi extends Construct {
+export class ProxyApi extends Construct implements IApiStage {
   public readonly restApiId: string;
   public readonly apiName: string;
   public readonly stageName: string;
@@ -139,8 +149,12 @@ export class ProxyApi extends Construct {
   public readonly invokeRoleArn: string;
   /** Log group of the stage's access logs. */
   public readonly accessLogGroupName: string;
-  /** Id of the API key callers send, when one is required. */
+  /** ARN of the stage, for a web ACL in front of it. */
+  public readonly stageArn: string;
+  /** Id of the API key callers send, when one is required: the shared key, or the first client's. */
   public readonly apiKeyId?: string;
+  /** Each client's key id, by client, where `apiKeyClients` gives keys per client. */
+  public readonly apiKeyIds?: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ProxyApiProps) {
     super(scope, id);
@@ -148,6 +162,11 @@ export class ProxyApi extends Construct {
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     const apiKeyRequired = props.apiKeyRequired ?? false;
+    const { apiKeyClients } = props;
+    if (apiKeyClients !== undefined && !apiKeyRequired) {
+      throw new Error(`ProxyApi apiKeyClients: ${describeValue(apiKeyClients)} given, but apiKeyRequired is not set, so no caller would send a key; set apiKeyRequired: true or leave apiKeyClients out`);
+    }
+    if (apiKeyClients !== undefined) assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, apiKeyClientsProblem);
     const invokeRoleName =
       props.invokeRoleName ?? (Token.isUnresolved(props.apiName) ? `${props.apiName}-apigw-invoke` : `${props.apiName.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 51)}-apigw-invoke`);
     assertValid('ProxyApi', 'invokeRoleName', invokeRoleName, (v) => resourceNameProblem(v, 64));
@@ -264,11 +283,23 @@ export class ProxyApi extends Construct {
       const plan = new ApiGatewayUsagePlan(this, 'usage-plan', {
         name: `${props.apiName}-${stageName}`,
         apiStages: [{ apiId: api.id, stage: stage.stageName }],
-        throttleSettings: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+        throttleSettings: apiKeyClients ? fairShare(throttle, apiKeyClients.length) : { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
       });
-      const key = new ApiGatewayApiKey(this, 'api-key', { name: `${props.apiName}-${stageName}` });
-      new ApiGatewayUsagePlanKey(this, 'usage-plan-key', { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
-      this.apiKeyId = key.id;
+      if (apiKeyClients) {
+        // Ids per client: a client added or removed leaves the others' keys as they are.
+        const ids: Record<string, string> = {};
+        for (const client of apiKeyClients) {
+          const key = new ApiGatewayApiKey(this, `api-key-${client}`, { name: `${props.apiName}-${stageName}-${client}` });
+          new ApiGatewayUsagePlanKey(this, `usage-plan-key-${client}`, { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
+          ids[client] = key.id;
+        }
+        this.apiKeyIds = ids;
+        this.apiKeyId = ids[apiKeyClients[0]];
+      } else {
+        const key = new ApiGatewayApiKey(this, 'api-key', { name: `${props.apiName}-${stageName}` });
+        new ApiGatewayUsagePlanKey(this, 'usage-plan-key', { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
+        this.apiKeyId = key.id;
+      }
     }
 
     this.restApiId = api.id;
@@ -277,7 +308,18 @@ export class ProxyApi extends Construct {
     this.invokeUrl = stage.invokeUrl;
     this.invokeRoleArn = invokeRole.arn;
     this.accessLogGroupName = accessLogs.name;
+    this.stageArn = stage.arn;
   }
+}
+
+/** One of `clients` equal shares of a throttle: rate / clients (at least 0.01), burst / clients rounded down (at least 1); tokens by Terraform. */
+function fairShare(throttle: ThrottleSettings, clients: number): { rateLimit: number; burstLimit: number } {
+  const share = (value: number, whole: boolean) => {
+    if (Token.isUnresolved(value)) return Token.asNumber(whole ? Fn.max([1, Fn.floor(Op.div(value, clients))]) : Op.div(value, clients));
+    // A rate to the hundredth, as people read it in the plan, and never 0 (which would serve no one).
+    return whole ? Math.max(1, Math.floor(value / clients)) : Math.max(0.01, Math.floor((value / clients) * 100) / 100);
+  };
+  return { rateLimit: share(throttle.rateLimit, false), burstLimit: share(throttle.burstLimit, true) };
 }
 
 /** The arguments a resource is configured with, as synthesized (overrides included). */

@@ -27,6 +27,17 @@ export const MAX_THROTTLE_RATE = 10000;
 export const MAX_THROTTLE_BURST = 5000;
 
 /**
+ * A WAF rate-based rule's limit: requests per client in its evaluation window. WAFV2's
+ * RateBasedStatement takes 10 to 2,000,000,000 today; 100 is the lower bound older
+ * providers check, so both accept every value this allows.
+ * https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+ */
+export const MIN_WAF_RATE_LIMIT = 100;
+export const MAX_WAF_RATE_LIMIT = 2_000_000_000;
+/** The evaluation windows a rate-based rule takes, seconds. */
+export const WAF_EVALUATION_WINDOWS = [60, 120, 300, 600] as const;
+
+/**
  * The regions hashicorp/aws 5.100.0 (the pinned provider) knows, read from its endpoint data;
  * a region outside it fails only at apply, or plans against nothing.
  */
@@ -136,6 +147,29 @@ export function percentProblem(value: unknown, of: string): string | undefined {
 export const percentOfTimeoutProblem = (value: unknown): string | undefined => percentProblem(value, 'the timeout');
 
 /** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
+/** Requests one client may send in a WAF rate-based rule's window: a whole number in WAF's range. */
+export function wafRateLimitProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < MIN_WAF_RATE_LIMIT || (value as number) > MAX_WAF_RATE_LIMIT) {
+    return `${describeValue(value)} is not a WAF rate limit; use a whole number of requests per client from ${MIN_WAF_RATE_LIMIT} to ${MAX_WAF_RATE_LIMIT}`;
+  }
+  return undefined;
+}
+
+/**
+ * The clients of a tier that get API keys of their own: a list of distinct names, each a
+ * usable part of a key name (API Gateway takes names up to 1024 characters; 32 keeps the
+ * names readable), at most 100 per usage plan, well under API Gateway's 10,000 keys.
+ */
+export function apiKeyClientsProblem(value: unknown): string | undefined {
+  const usage = 'use a list of distinct client names of 1 to 32 lowercase letters, digits or hyphens, such as ["acme", "globex"]';
+  if (!Array.isArray(value) || value.length === 0 || value.length > 100) return `${describeValue(value)} is not a list of 1 to 100 clients; ${usage}`;
+  const bad = value.find((name) => typeof name !== 'string' || !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name));
+  if (bad !== undefined) return `${describeValue(bad)} is not a client name; ${usage}`;
+  const twice = value.find((name, index) => value.indexOf(name) !== index);
+  if (twice !== undefined) return `${describeValue(twice)} is listed twice; ${usage}`;
+  return undefined;
+}
+
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {
     return `${describeValue(value)} is not a usable name; use letters, digits and hyphens, at most ${maxLength} characters`;

@@ -18,6 +18,13 @@ export const DEFAULT_LOG_RETENTION_DAYS = 14;
 export const DEFAULT_STAGE_NAME = 'test';
 /** Stage-wide API Gateway throttling: requests per second, and the burst above it. */
 export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+/**
+ * Requests one client (source IP) may send per WAF evaluation window before WAF blocks it
+ * (403) until its rate drops: a tenth of what the default stage throttle serves in the window.
+ */
+export const DEFAULT_CLIENT_RATE_LIMIT = 1500;
+/** The window a client's requests are counted over, seconds. */
+export const DEFAULT_CLIENT_RATE_WINDOW_SECONDS = 300;
 /** Events per 5 minutes that raise an alarm. */
 export const DEFAULT_ALARM_THRESHOLD = 1;
 /** The word the function greets with, and the variable it reads it from: the handler's own. */

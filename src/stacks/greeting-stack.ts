@@ -3,6 +3,7 @@ import { TerraformLocal, TerraformOutput } from 'cdktf';
 import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { DataAwsIamRoles } from '@cdktf/provider-aws/lib/data-aws-iam-roles';
 import { tierBaseName } from '../config/load-environment';
+import { ClientRateLimit } from '../constructs/client-rate-limit';
 import { GreetingFunction, PrebuiltZip } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
 import { ProxyApi } from '../constructs/proxy-api';
@@ -97,8 +98,11 @@ export class GreetingStack extends EnvironmentStack {
       retainLogsOnDestroy: env.retainLogsOnDestroy,
       invokeRoleSettings: this.roleSettings,
       apiKeyRequired: tierConfig.apiKeyRequired,
+      apiKeyClients: tierConfig.apiKeyClients,
       cloudWatchRoleSetting: cloudWatchRole,
     });
+    // The stage's throttle is one bucket for every caller: WAF keeps each client to its share.
+    if (env.webAcl) new ClientRateLimit(this, 'client-rate-limit', { name: apiName, stage: this.api, requestsPerClient: tierConfig.clientRateLimit });
     new ServiceAlarms(this, 'alarms', {
       alarmNamePrefix: baseName,
       functionName: baseName,
@@ -133,8 +137,11 @@ export class GreetingStack extends EnvironmentStack {
     if (this.api.apiKeyId) {
       new TerraformOutput(this, 'api_key_id', {
         value: this.api.apiKeyId,
-        description: 'aws apigateway get-api-key --include-value --api-key <id> shows the key',
+        description: `aws apigateway get-api-key --include-value --api-key <id> shows the key${this.api.apiKeyIds ? " (the first client's)" : ''}`,
       });
+    }
+    if (this.api.apiKeyIds) {
+      new TerraformOutput(this, 'api_key_ids', { value: this.api.apiKeyIds, description: "Each client's API key id, by client" });
     }
   }
 }

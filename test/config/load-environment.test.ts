@@ -7,8 +7,8 @@ const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 const parse = (raw: unknown) => parseEnvironment('test', raw, 'environments/test.json');
 /** The two fields an environment file must hold. */
 const REQUIRED = { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'existing' };
-const STANDARD = { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false };
-const PREMIUM = { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false };
+const STANDARD = { memoryMb: 128, throttle: { rateLimit: 50, burstLimit: 100 }, apiKeyRequired: false, clientRateLimit: 1500 };
+const PREMIUM = { memoryMb: 512, throttle: { rateLimit: 200, burstLimit: 400 }, apiKeyRequired: false, clientRateLimit: 6000 };
 
 describe('environment configuration', () => {
   it('ships dev, staging and prod (and may ship more)', () => {
@@ -71,6 +71,7 @@ describe('environment configuration', () => {
       alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1, api4xxPercent: 10, apiLatencyP99Ms: 1000, functionDurationPercentOfTimeout: 80, concurrencyPercentOfReservation: 80 },
       state: { type: 'local' },
       production: false,
+      webAcl: false,
       retainLogsOnDestroy: false,
       iam: {},
     });
@@ -108,6 +109,12 @@ describe('environment configuration', () => {
     const because = 'bursts are rare and short; 500s are acceptable for this internal tier';
     const env = parse({ ...REQUIRED, tiers: { standard: { reservedConcurrency: 10, throttle: { rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because } } } });
     expect(env.tiers.standard.throttle).toEqual({ rateLimit: 50, burstLimit: 100, exceedsConcurrencyBecause: because });
+  });
+
+  it("checks a tier's per-client limit against its stage's throttle only where a web ACL applies it", () => {
+    const tiers = { standard: { throttle: { rateLimit: 10, burstLimit: 20 }, clientRateLimit: 3000 } };
+    expect(parse({ ...REQUIRED, tiers }).tiers.standard.clientRateLimit).toBe(3000);
+    expect(() => parse({ ...REQUIRED, webAcl: true, tiers })).toThrow('tiers.standard.clientRateLimit: 3000 requests per client in 300 s are all the stage serves then');
   });
 
   it('ships prod as a production environment whose alarms notify a topic', () => {
@@ -170,6 +177,19 @@ describe('environment configuration', () => {
       'tiers.standard.throttle.burstLimit: 100 requests at once are more than the tier\'s 10 reserved executions can serve; API Gateway would answer the excess with 500s, not 429s. Lower burstLimit to 10, raise reservedConcurrency to 100, or say why in throttle.exceedsConcurrencyBecause',
     ],
     [{ production: true }, 'alarms.snsTopicArn: missing in a production environment, whose alarms must reach someone; set the SNS topic of your on-call'],
+    [
+      { production: true, alarms: { snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' } },
+      'webAcl: false in a production environment, whose public stages one client could use up for everyone; say true (each tier\'s clientRateLimit per client IP)',
+    ],
+    [{ tiers: { premium: { apiKeyClients: ['acme'] } } }, 'tiers.premium.apiKeyClients: set, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out'],
+    [{ tiers: { premium: { apiKeyRequired: true, apiKeyClients: 'acme' } } }, 'tiers.premium.apiKeyClients: "acme" is not a list of 1 to 100 clients; use a list of distinct client names'],
+    [{ webAcl: 'yes' }, 'webAcl: "yes" is not true or false; use true to put a per-client rate limit (WAF) in front of every stage'],
+    [{ tiers: { standard: { clientRateLimit: 50 } } }, 'tiers.standard.clientRateLimit: 50 is not a WAF rate limit; use a whole number of requests per client from 100 to 2000000000'],
+    [
+      { webAcl: true, tiers: { standard: { throttle: { rateLimit: 10, burstLimit: 20 }, clientRateLimit: 3000 } } },
+      'tiers.standard.clientRateLimit: 3000 requests per client in 300 s are all the stage serves then (10 per second), so one client could still use up the tier; use less than 3000, such as 300',
+    ],
+    [{ tiers: { premium: { clientRateLimit: 1000 } } }, "tiers.premium.clientRateLimit: 1000 is below the standard tier's 1500; give premium at least standard's limits"],
     [{ alarms: { apiLatencyP99Ms: 0 } }, 'alarms.apiLatencyP99Ms: 0 is not a latency threshold; use whole milliseconds from 1 to 28999'],
     [{ alarms: { functionDurationPercentOfTimeout: 101 } }, 'alarms.functionDurationPercentOfTimeout: 101 is not a percentage of the timeout'],
     [{ retainLogsOnDestroy: 'yes' }, 'retainLogsOnDestroy: "yes" is not true or false; use true to keep the logs when a stack is destroyed'],

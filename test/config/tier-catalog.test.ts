@@ -9,7 +9,7 @@ import { Testing } from 'cdktf';
 import { PROJECT_ROOT, makeTempDir } from '../helpers';
 
 /** The app's catalog with a third tier after premium. */
-const WITH_ENTERPRISE: TierCatalog = [...TIER_CATALOG, { name: 'enterprise', memoryMb: 2048, throttle: { rateLimit: 1000, burstLimit: 2000 } }];
+const WITH_ENTERPRISE: TierCatalog = [...TIER_CATALOG, { name: 'enterprise', memoryMb: 2048, throttle: { rateLimit: 1000, burstLimit: 2000 }, clientRateLimit: 30000 }];
 
 const REQUIRED = { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'create' };
 const parse = (raw: Record<string, unknown>, tiers: TierCatalog = WITH_ENTERPRISE, name = 'fixture') =>

@@ -116,6 +116,35 @@ describe('ProxyApi', () => {
     ]);
   });
 
+  it('gives each client a key of its own in the usage plan, each throttled to an equal share of the stage', () => {
+    const tf = parse(synthApi({ apiKeyRequired: true, apiKeyClients: ['acme', 'globex', 'initech'], throttle: { rateLimit: 50, burstLimit: 100 } }));
+    expect(onlyResource(tf, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 16.66, burst_limit: 33 });
+    const keys = Object.entries<any>(tf.resource.aws_api_gateway_api_key);
+    expect(keys.map(([, key]) => key.name)).toEqual(['Hello World Api-test-acme', 'Hello World Api-test-globex', 'Hello World Api-test-initech']);
+    const planKeys = Object.values<any>(tf.resource.aws_api_gateway_usage_plan_key);
+    expect(planKeys.map((planKey) => planKey.key_id).sort()).toEqual(keys.map(([id]) => `\${aws_api_gateway_api_key.${id}.id}`).sort());
+    // A client's key keeps its address when another client is added.
+    const more = parse(synthApi({ apiKeyRequired: true, apiKeyClients: ['acme', 'globex', 'initech', 'umbrella'] }));
+    for (const [id] of keys) expect(Object.keys(more.resource.aws_api_gateway_api_key)).toContain(id);
+  });
+
+  it('keeps at least one request of burst and a hundredth of a request per second per client however many share the stage', () => {
+    const clients = Array.from({ length: 30 }, (_, i) => `client-${i}`);
+    const tf = parse(synthApi({ apiKeyRequired: true, apiKeyClients: clients, throttle: { rateLimit: 10, burstLimit: 20 } }));
+    expect(onlyResource(tf, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 0.33, burst_limit: 1 });
+    const slow = parse(synthApi({ apiKeyRequired: true, apiKeyClients: clients, throttle: { rateLimit: 0.1, burstLimit: 1 } }));
+    expect(onlyResource(slow, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 0.01, burst_limit: 1 });
+  });
+
+  it.each([
+    [{ apiKeyClients: ['acme'] }, 'ProxyApi apiKeyClients: ["acme"] given, but apiKeyRequired is not set, so no caller would send a key; set apiKeyRequired: true or leave apiKeyClients out'],
+    [{ apiKeyRequired: true, apiKeyClients: ['acme', 'acme'] }, 'ProxyApi apiKeyClients: "acme" is listed twice'],
+    [{ apiKeyRequired: true, apiKeyClients: ['Acme Corp'] }, 'ProxyApi apiKeyClients: "Acme Corp" is not a client name; use a list of distinct client names of 1 to 32 lowercase letters'],
+    [{ apiKeyRequired: true, apiKeyClients: [] }, 'ProxyApi apiKeyClients: [] is not a list of 1 to 100 clients'],
+  ])('fails for API key clients %j, naming the field, the value and the fix', (props, message) => {
+    expect(() => synthApi(props)).toThrow(message);
+  });
+
   it('requires an API key with a usage plan only when asked', () => {
     const tf = parse(synthApi({ apiKeyRequired: true, throttle: { rateLimit: 10, burstLimit: 20 } }));
     for (const method of Object.values(tf.resource.aws_api_gateway_method) as any[]) expect(method.api_key_required).toBe(true);

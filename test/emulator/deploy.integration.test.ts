@@ -64,7 +64,11 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   const dirs: Record<string, string> = {};
   const deployed: Record<string, EmulatedEnvironment> = {};
   let inventoryAfterDeploy: string[];
-  let regions: string[];
+  /** What the emulator holds in dev's and prod's accounts (each environment has its own), in their regions. */
+  const inventory = async () =>
+    (await Promise.all(ENVIRONMENTS.map((name) => emulatorInventory(emulator.endpoint, [deployed[name].region], deployed[name].deployRoleArn)))).flat().sort();
+  /** A client's settings for prod's account and region. */
+  const inProd = () => emulatorClientConfig(emulator.endpoint, deployed.prod.region, deployed.prod.deployRoleArn);
   const savedConfig = process.env.TF_CLI_CONFIG_FILE;
 
   const synth = async (environment: string, projectRoot = dirs[environment]) =>
@@ -78,10 +82,9 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       dirs[environment] = checkout();
       deployed[environment] = await synth(environment);
     }
-    regions = [...new Set(Object.values(deployed).map((env) => env.region))];
     // Environments share nothing but the emulator, so they deploy side by side.
     await Promise.all(Object.values(deployed).map((env) => deployEnvironment(env)));
-    inventoryAfterDeploy = await emulatorInventory(emulator.endpoint, regions);
+    inventoryAfterDeploy = await inventory();
   }, underLoad(300_000));
 
   afterAll(async () => {
@@ -103,6 +106,13 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect(deployed.dev.stacks.map((stack) => stack.name)).toEqual(['account-settings', 'standard', 'premium']);
   });
 
+  it("keeps prod in its own account: dev's account holds none of prod's resources", async () => {
+    expect(deployed.prod.deployRoleArn).toMatch(/^arn:aws:iam::(\d{12}):/);
+    const devAccount = await emulatorInventory(emulator.endpoint, [deployed.dev.region, deployed.prod.region]);
+    expect(devAccount.filter((line) => /hello-world-prod-|api-gateway-cloudwatch-eu-west-1/.test(line))).toEqual([]);
+    expect(devAccount.filter((line) => / lambda-function hello-world-dev-/.test(line))).toHaveLength(2);
+  });
+
   it('re-plans every stack of dev and prod to no changes after apply', async () => {
     const replans = (await Promise.all(ENVIRONMENTS.map((environment) => replanEnvironment(deployed[environment])))).flat();
     // Each stack's pending changes, so a failure shows what keeps changing.
@@ -118,7 +128,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   }, underLoad(120_000));
 
   it('npm run plan --drift reports a change made in AWS behind Terraform, and exits 0 where there is none', async () => {
-    const lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, deployed.prod.region));
+    const lambda = new LambdaClient(inProd());
     // Someone doubles prod premium's memory in the console.
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello-world-prod-premium', MemorySize: 1024 }));
     const prepareStack = async (stackDir: string) => {
@@ -184,9 +194,9 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect(prodLogGroups).toHaveLength(6);
     // The execution log groups' API is gone: the inventory can no longer name it.
     const withoutApis = prodLogGroups.map((line) => line.replace(/Execution-Logs_<[^>]+>/, 'Execution-Logs_<no such API>')).sort();
-    expect(await emulatorInventory(emulator.endpoint, regions)).toEqual(withoutApis);
+    expect(await inventory()).toEqual(withoutApis);
     // Removed by hand, as after their retention, so the tests below create prod afresh.
-    const logs = new CloudWatchLogsClient(emulatorClientConfig(emulator.endpoint, deployed.prod.region));
+    const logs = new CloudWatchLogsClient(inProd());
     for (const { logGroupName } of (await logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? []) {
       await logs.send(new DeleteLogGroupCommand({ logGroupName }));
     }
@@ -219,7 +229,8 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const dev = stackOf(await synth('dev', dir), 'standard');
     expect((await runTerraform(dev.dir, ['init', '-input=false', '-no-color'])).status).toBe(0);
     await expect(planStackAgainstEmulator(dev)).rejects.toThrow(/AWS account ID not allowed: 123456789012/);
-    editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '999999999999' }, ci: undefined }));
+    // Another account than dev's: the two may not share one (environment-set.ts).
+    editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '888888888888' }, ci: undefined }));
     const prod = stackOf(await synth('prod', dir), 'standard');
     const init = await runTerraform(prod.dir, ['init', '-input=false', '-no-color']);
     expect(init.status).toBe(1);
@@ -267,7 +278,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     // What dev's standard stack holds now is what it held after the first deploy.
     const ofStandard = (lines: string[]) => lines.filter((line) => /hello-world-dev-standard/.test(line));
     expect(ofStandard(inventoryAfterDeploy)).toHaveLength(22);
-    expect(ofStandard(await emulatorInventory(emulator.endpoint, regions))).toEqual(ofStandard(inventoryAfterDeploy));
+    expect(ofStandard(await inventory())).toEqual(ofStandard(inventoryAfterDeploy));
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, underLoad(180_000));
 
@@ -281,7 +292,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       state: { type: 's3', bucket, keyPrefix: 'hello-world/prod', region: 'eu-west-1', useLockfile: true },
     }));
     const env = await synth('prod', s3Dir);
-    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1'));
+    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, 'eu-west-1', env.deployRoleArn));
     const standard = stackOf(env, 'standard');
     const init = await runTerraform(standard.dir, ['init', '-input=false', '-no-color']);
     expect(init.stderr).toBe('');
@@ -306,8 +317,8 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const state = JSON.parse(
       await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate' }))).Body!.transformToString(),
     );
-    // A tier's 25, and the concurrency alarm of prod's tiers, which reserve concurrency.
-    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(26);
+    // A tier's 25, the concurrency alarm of prod's tiers (they reserve concurrency), prod's web ACL and its association.
+    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(28);
     await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate.tflock' }))).rejects.toThrow();
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, underLoad(240_000));

@@ -44,7 +44,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
   const cdktf = (...args: string[]) => run('npx', ['cdktf', ...args]);
   const outputs = async (stack: string) => {
     const shown = await run('terraform', [`-chdir=cdktf.out/stacks/${stack}`, 'output', '-json']);
-    return Object.fromEntries(Object.entries<any>(JSON.parse(shown.output)).map(([name, output]) => [name, String(output.value)]));
+    return Object.fromEntries(Object.entries<any>(JSON.parse(shown.output)).map(([name, output]) => [name, typeof output.value === 'object' ? output.value : String(output.value)]));
   };
   const invoke = async (functionName: string, payload: unknown, qualifier?: string) => {
     const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify(payload)) }));
@@ -116,10 +116,11 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(smoke.code).toBe(0);
   }, underLoad(60_000));
 
-  it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for its usage plan’s key', async () => {
+  it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for a key of its usage plan, one per client', async () => {
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: { ...config.tiers?.premium, apiKeyRequired: true } } }));
+    const premiumConfig = { ...config.tiers?.premium, apiKeyRequired: true, apiKeyClients: ['acme', 'globex'] };
+    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: premiumConfig } }));
     const deploy = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
     expect([deploy.code, deploy.output.slice(-2000)]).toEqual([0, expect.any(String)]);
     expect(await (await fetch(`${urls.standard}?name=David`)).text()).toBe('Bonjour David');
@@ -131,11 +132,20 @@ describeEmulated('the card’s commands against the local AWS', () => {
     const refused = await fetch(premium.hello_url);
     expect([refused.status, await refused.json()]).toEqual([403, { message: 'Forbidden' }]);
     const apigateway = new APIGatewayClient(emulatorClientConfig(emulator.endpoint, REGION));
-    const key = (await apigateway.send(new GetApiKeyCommand({ apiKey: premium.api_key_id, includeValue: true }))).value!;
-    const wrong = await fetch(premium.hello_url, { headers: { 'x-api-key': `${key}x` } });
+    const keyOf = async (id: string) => (await apigateway.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }))).value!;
+    const ids = premium.api_key_ids as Record<string, string>;
+    expect(Object.keys(ids)).toEqual(['acme', 'globex']);
+    const [acme, globex] = [await keyOf(ids.acme), await keyOf(ids.globex)];
+    expect(acme).not.toBe(globex);
+    const wrong = await fetch(premium.hello_url, { headers: { 'x-api-key': `${acme}x` } });
     expect(wrong.status).toBe(403);
-    const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
-    expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
+    for (const key of [acme, globex]) {
+      const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
+      expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
+    }
+    // The keys and their usage plan's shares re-plan clean, as deployed.
+    const diff = await cdktf('diff', 'premium');
+    expect([diff.code, diff.output]).toEqual([0, expect.stringMatching(/No changes\. Your infrastructure matches the configuration/)]);
   }, underLoad(240_000));
 
   it('answers 502 through the API and FunctionError on invoke for a function that throws or runs past its timeout, keeps serving, and npm run smoke names the failing checks', async () => {

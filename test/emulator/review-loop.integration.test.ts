@@ -54,7 +54,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
 
   /** Everything a refused apply must leave as it was: what exists, the functions' settings, the state objects. */
   const snapshot = async (): Promise<string[]> => {
-    const lines = await emulatorInventory(emulator.endpoint, [REGION]);
+    const lines = await emulatorInventory(emulator.endpoint, [REGION], STAGING.account.deployRoleArn);
     for (const fn of (await lambda.send(new ListFunctionsCommand({}))).Functions ?? []) {
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn.FunctionName }));
       lines.push(`config ${fn.FunctionName} ${config.MemorySize} ${JSON.stringify(config.Environment?.Variables)} ${config.CodeSha256}`);
@@ -100,14 +100,15 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(shipper, 'node_modules'));
     // TF_CLI_CONFIG_FILE names the planner's mirror settings, which the shipper shares.
     env = { ...exportedEnvironment(emulatorExports(emulator.endpoint, REGION, planner)), ENVIRONMENT: 'staging', FORCE_COLOR: '0' };
-    lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
-    s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION));
+    // Staging's own account, as its deploy role acts in it.
+    lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION, STAGING.account.deployRoleArn));
+    s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION, STAGING.account.deployRoleArn));
     await s3.send(new CreateBucketCommand({ Bucket: STAGING_STATE.bucket, CreateBucketConfiguration: { LocationConstraint: STAGING_STATE.region as BucketLocationConstraint } }));
-    // Staging uses the account settings dev creates: a bundle of them, applied where planned.
-    const settingsPlan = await run(planner, ['plan', '--', 'account-settings'], { ENVIRONMENT: 'dev' });
-    if (settingsPlan.code !== 2) throw new Error(`planning dev's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);
-    const applied = await run(planner, ['apply', '--', 'plans/dev'], { ENVIRONMENT: 'dev' });
-    if (applied.code !== 0) throw new Error(`applying dev's account-settings failed:\n${applied.output.slice(-3000)}`);
+    // A new account: its API Gateway role first (README, "A new account"), as a bundle of its own.
+    const settingsPlan = await plan(planner, 'account-settings');
+    if (settingsPlan.code !== 2) throw new Error(`planning staging's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);
+    const applied = await apply(planner, 'plans/staging');
+    if (applied.code !== 0) throw new Error(`applying staging's account-settings failed:\n${applied.output.slice(-3000)}`);
   }, underLoad(240_000));
 
   afterAll(async () => {
@@ -120,10 +121,11 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     const bundle = await planned();
     const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ environment: 'staging', source: { commit: git(planner, 'rev-parse', 'HEAD'), dirty: false }, offline: false });
-    expect(manifest.stacks.map((stack: any) => stack.name)).toEqual(['standard', 'premium']);
+    // Staging sets its account's API Gateway role itself (it shares its account with no other environment).
+    expect(manifest.stacks.map((stack: any) => stack.name)).toEqual(['account-settings', 'standard', 'premium']);
 
     const applied = await apply(shipper, copyInto(bundle, shipper));
-    expect(applied.output).toContain('Applied standard, premium from plans/staging.');
+    expect(applied.output).toContain('Applied account-settings, standard, premium from plans/staging.');
     expect(applied.output).toContain('Smoke checks: all 8 passed.');
     expect(applied.code).toBe(0);
 
@@ -171,7 +173,7 @@ describeEmulated('reviewing and shipping a change: plan bundles applied from ano
     git(cwd, 'commit', '-qam', 'staging reserves 500');
     const result = await plan(cwd);
     expect(result.output).toContain(
-      'staging reserves 500 concurrent executions (standard 100, premium 400), but account 123456789012 in eu-central-1 leaves 200 for them: its Lambda quota is 300',
+      `staging reserves 500 concurrent executions (standard 100, premium 400), but account ${STAGING.account.id} in eu-central-1 leaves 200 for them: its Lambda quota is 300`,
     );
     expect(result.code).toBe(1);
     expect(fs.readdirSync(path.join(cwd, 'plans', 'staging'))).toEqual(['summary.md']);

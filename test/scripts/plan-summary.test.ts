@@ -152,6 +152,8 @@ describe('plan helpers', () => {
         { address: 'aws_cloudwatch_metric_alarm.t', mode: 'managed', type: 'aws_cloudwatch_metric_alarm', change: { actions: ['update'], before: { threshold: 10, metric_query: [{ id: 'rate', period: null }] }, after: { threshold: 50, metric_query: [{ id: 'rate', period: 0 }] } } },
         // A role listing what its own attachment resources attached: they report their own drift.
         { address: 'aws_iam_role.r', mode: 'managed', type: 'aws_iam_role', change: { actions: ['update'], before: { managed_policy_arns: [], name: 'r' }, after: { managed_policy_arns: ['arn:aws:iam::aws:policy/P'], name: 'r' } } },
+        // A stage naming the web ACL its association resource put in front of it after the stage was created.
+        { address: 'aws_api_gateway_stage.s', mode: 'managed', type: 'aws_api_gateway_stage', change: { actions: ['update'], before: { web_acl_arn: '', stage_name: 'test' }, after: { web_acl_arn: 'arn:aws:wafv2:eu-west-1:345678901234:regional/webacl/api/1', stage_name: 'test' } } },
       ],
     };
     const drift = summarizePlanJson('standard', planJson, [], [], true);

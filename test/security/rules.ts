@@ -163,6 +163,20 @@ export const RULES: readonly Rule[] = [
           ),
   },
   {
+    ids: ['CKV2_AWS_29'],
+    title: 'stages in prod are behind a WAF web ACL with a rate-based rule',
+    check: (tf, environment) =>
+      environment !== 'prod'
+        ? []
+        : resources(tf, 'aws_api_gateway_stage').flatMap(([name]) => {
+            const association = resources(tf, 'aws_wafv2_web_acl_association').find(([, a]) => String(a.resource_arn) === `\${aws_api_gateway_stage.${name}.arn}`);
+            if (!association) return [`${name}: no aws_wafv2_web_acl_association in prod`];
+            const acl = resources(tf, 'aws_wafv2_web_acl').find(([aclName]) => String(association[1].web_acl_arn) === `\${aws_wafv2_web_acl.${aclName}.arn}`);
+            const rated = acl?.[1].rule?.some((rule: any) => rule.statement?.rate_based_statement && rule.action?.block);
+            return rated ? [] : [`${name}: its web ACL has no blocking rate-based rule`];
+          }),
+  },
+  {
     ids: ['CKV_AWS_363'],
     title: 'functions run on a runtime that is not deprecated',
     check: (tf) =>

@@ -35,6 +35,15 @@ describe('the rules catch what they are for', () => {
   const policyNamed = (tf: any, name: string) => Object.values<any>(tf.resource.aws_iam_role_policy).find((policy) => policy.name === name);
   const invokePolicy = (tf: any) => policyNamed(tf, 'invoke-function');
 
+  it("fails a prod stage whose web ACL association is gone or whose rate rule only counts (CKV2_AWS_29)", () => {
+    const counting = copy();
+    first(counting, 'aws_wafv2_web_acl').rule[0].action = { count: {} };
+    expect(rule('CKV2_AWS_29').check(counting, 'prod')).toEqual([expect.stringMatching(/: its web ACL has no blocking rate-based rule$/)]);
+    const unprotected = copy();
+    delete unprotected.resource.aws_wafv2_web_acl_association;
+    expect(rule('CKV2_AWS_29').check(unprotected, 'prod')).toEqual([expect.stringMatching(/: no aws_wafv2_web_acl_association in prod$/)]);
+  });
+
   it('fails a trust policy that lets any AWS principal assume the role (CKV_AWS_60)', () => {
     const tf = copy();
     first(tf, 'aws_iam_role').assume_role_policy = JSON.stringify({

@@ -1,5 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Testing } from 'cdktf';
-import { parseEnvironment } from '../../src/config/load-environment';
+import { loadEnvironment, parseEnvironment } from '../../src/config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { createGreetingApp } from '../../src/greeting-app';
 import { checkout, onlyResource, parse } from '../helpers';
@@ -29,8 +31,11 @@ describe('AccountSettingsStack', () => {
     expect(dev.app.node.children.map((stack) => stack.node.id)).toEqual(['account-settings', 'standard', 'premium']);
     // Tiers do not depend on it in cdktf, so `cdktf deploy standard premium` works as before.
     for (const stack of dev.stacks) expect(stack.dependencies).toEqual([]);
-    const staging = createGreetingApp({ environmentName: 'staging', projectRoot: dir, outdir: `${dir}/cdktf.out` });
-    expect(staging.accountSettings).toBeUndefined();
-    expect(staging.app.node.children.map((stack) => stack.node.id)).toEqual(['standard', 'premium']);
+    // A second environment in staging's account and region, which staging sets the role for.
+    const team = { region: 'eu-central-1', account: { id: loadEnvironment('staging', path.join(dir, 'environments')).account.id }, apiGatewayCloudWatchRole: 'existing' };
+    fs.writeFileSync(path.join(dir, 'environments', 'team.json'), JSON.stringify(team));
+    const teamApp = createGreetingApp({ environmentName: 'team', projectRoot: dir, outdir: `${dir}/cdktf.out` });
+    expect(teamApp.accountSettings).toBeUndefined();
+    expect(teamApp.app.node.children.map((stack) => stack.node.id)).toEqual(['standard', 'premium']);
   });
 });

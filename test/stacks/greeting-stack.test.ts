@@ -156,12 +156,34 @@ describe('GreetingStack', () => {
     expect(onlyResource(premium, 'aws_lambda_function').reserved_concurrent_executions).toBe(450);
   });
 
+  it("puts a WAF web ACL limiting each client IP to the tier's clientRateLimit on its stage only where webAcl is set", () => {
+    const env = environment('prod', { webAcl: true, tiers: { premium: { clientRateLimit: 9000 } } });
+    for (const [tier, limit] of [['standard', 1500], ['premium', 9000]] as const) {
+      const tf = parse(synthStack(env, tier));
+      const acl = onlyResource(tf, 'aws_wafv2_web_acl');
+      expect(acl.name).toBe(`hello-world-prod-${tier}-api`);
+      expect(acl.rule[0].statement.rate_based_statement).toMatchObject({ limit, aggregate_key_type: 'IP' });
+      expect(onlyResource(tf, 'aws_wafv2_web_acl_association').resource_arn).toMatch(/^\$\{aws_api_gateway_stage\.proxy-api_stage_[0-9A-F]+\.arn\}$/);
+    }
+    const without = parse(synthStack(environment('dev'), 'standard'));
+    expect(without.resource.aws_wafv2_web_acl).toBeUndefined();
+    expect(without.resource.aws_wafv2_web_acl_association).toBeUndefined();
+  });
+
   it('requires an API key for a tier only when configured, and outputs its id', () => {
     const env = environment('prod', { tiers: { premium: { apiKeyRequired: true } } });
     const premium = parse(synthStack(env, 'premium'));
     expect(onlyResource(premium, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 200, burst_limit: 400 });
     expect(premium.output.api_key_id).toBeDefined();
     expect(parse(synthStack(env, 'standard')).resource.aws_api_gateway_usage_plan).toBeUndefined();
+  });
+
+  it("gives each of a tier's API key clients its own key and outputs them by client, the first as api_key_id", () => {
+    const env = environment('prod', { tiers: { premium: { apiKeyRequired: true, apiKeyClients: ['acme', 'globex'] } } });
+    const premium = parse(synthStack(env, 'premium'));
+    expect(onlyResource(premium, 'aws_api_gateway_usage_plan').throttle_settings).toEqual({ rate_limit: 100, burst_limit: 200 });
+    expect(Object.keys(premium.output.api_key_ids.value)).toEqual(['acme', 'globex']);
+    expect(premium.output.api_key_id.value).toBe(premium.output.api_key_ids.value.acme);
   });
 
   it("never holds the account's CloudWatch role: the tiers check at plan that account-settings created it", () => {

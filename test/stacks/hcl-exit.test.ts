@@ -4,10 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
+import { runTerraform } from '../../scripts/lib/terraform-run';
 import { repairCdktfHcl } from '../../src/stacks/cdktf-hcl-repair';
-import { checkout, makeTempDir, terraformSkipReason, underLoad } from '../helpers';
+import { checkout, makeTempDir, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
 
 const skip = terraformSkipReason();
 const ENVIRONMENTS = ['dev', 'prod'];
@@ -32,21 +32,19 @@ function withoutArchiveProvider(hcl: string): string {
 
 const cliConfig = skip ? '' : writeMirrorCliConfig(findProviderMirror()!);
 
-/** Runs a command with terraform pointed at the provider mirror and no checkpoint call. */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig, ...env } });
-}
+/** terraform through the one runner (its own process group, killed with the test file), pointed at the provider mirror. */
+const terraform = (dir: string, ...args: string[]) => runTerraform(dir, args, { env: { TF_CLI_CONFIG_FILE: cliConfig } });
 
 (skip ? describe.skip : describe)(`cdktf synth --hcl${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const stacks: { name: string; dir: string }[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const project = checkout();
     const cdktf = path.join(project, 'node_modules', '.bin', 'cdktf');
     for (const environment of ENVIRONMENTS) {
       const out = makeTempDir(`hcl-${environment}-`);
-      const synth = run(cdktf, ['synth', '--hcl', '--output', out], project, { ENVIRONMENT: environment });
-      if (synth.status !== 0) throw new Error(`cdktf synth --hcl failed for ${environment}:\n${synth.stdout}\n${synth.stderr}`);
+      const synth = await runAsTyped(cdktf, ['synth', '--hcl', '--output', out], { cwd: project, env: { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig } });
+      if (synth.code !== 0) throw new Error(`cdktf synth --hcl failed for ${environment}:\n${synth.output}`);
       for (const stack of fs.readdirSync(path.join(out, 'stacks'))) stacks.push({ name: `${environment}/${stack}`, dir: path.join(out, 'stacks', stack) });
     }
   }, underLoad(120_000));
@@ -62,21 +60,21 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     ]);
   });
 
-  it('writes HCL that terraform fmt parses, and that is fmt-clean once formatted', () => {
+  it('writes HCL that terraform fmt parses, and that is fmt-clean once formatted', async () => {
     for (const { name, dir } of stacks) {
-      const format = run('terraform', ['fmt', '-no-color', 'cdk.tf'], dir);
+      const format = await terraform(dir, 'fmt', '-no-color', 'cdk.tf');
       expect({ name, status: format.status, stderr: format.stderr }).toEqual({ name, status: 0, stderr: '' });
-      expect({ name, check: run('terraform', ['fmt', '-check', 'cdk.tf'], dir).status }).toEqual({ name, check: 0 });
+      expect({ name, check: (await terraform(dir, 'fmt', '-check', 'cdk.tf')).status }).toEqual({ name, check: 0 });
     }
-  });
+  }, underLoad(60_000));
 
-  it('writes HCL that terraform validate accepts with the provider mirror, warning only of quoted depends_on', () => {
+  it('writes HCL that terraform validate accepts with the provider mirror, warning only of quoted depends_on', async () => {
     for (const { name, dir } of stacks) {
       const copy = makeTempDir('hcl-validate-');
       fs.writeFileSync(path.join(copy, 'main.tf'), withoutArchiveProvider(fs.readFileSync(path.join(dir, 'cdk.tf'), 'utf8')));
-      const init = run('terraform', ['init', '-backend=false', '-input=false', '-no-color'], copy);
+      const init = await terraform(copy, 'init', '-backend=false', '-input=false', '-no-color');
       expect({ name, init: init.status, stderr: init.stderr }).toEqual({ name, init: 0, stderr: '' });
-      const validate = run('terraform', ['validate', '-json', '-no-color'], copy);
+      const validate = await terraform(copy, 'validate', '-json', '-no-color');
       const result = JSON.parse(validate.stdout);
       // cdktf's HCL writer quotes depends_on entries; terraform still accepts them. Nothing else may warn.
       const others = result.diagnostics
@@ -93,6 +91,17 @@ describe('repairCdktfHcl', () => {
     expect(repairCdktfHcl(broken, { required_version: '>= 1.10.0' })).toBe(
       'terraform {\n  required_version = ">= 1.10.0"\n}\nlifecycle {\n  postcondition {\ncondition = "${true}"\nerror_message = "m"\n  }\n}\n',
     );
+  });
+
+  it("writes a WAF rule's statement, which cdktf could not type, as nested blocks", () => {
+    const warning =
+      '    # Warning: The following attribute is of an unexpected type. Either there\'s a problem with the provider\n' +
+      '    # \n    # We understand this is not ideal, so we suggest using JSON synthesis instead of HCL synthesis for this particular case.\n\n';
+    const broken = `  rule {\n${warning}    statement = {\n      rate_based_statement = {\n        limit = 1500\n      }\n    }\n  }\n`;
+    expect(repairCdktfHcl(broken, {})).toBe('  rule {\n    statement {\n      rate_based_statement {\n        limit = 1500\n      }\n    }\n  }\n');
+    // An untyped attribute of another name is left as cdktf wrote it.
+    const other = `${warning}    settings = {\n      a = {\n      }\n    }\n`;
+    expect(repairCdktfHcl(other, {})).toBe(other);
   });
 
   it('leaves alone what it does not know', () => {
