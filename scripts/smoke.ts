@@ -48,8 +48,9 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
   const stacksDir = options.stacksDir ?? path.join(options.projectRoot, 'cdktf.out', 'stacks');
   const get = options.fetch ?? fetch;
   // In the environment's account, as Terraform deployed it (through the deploy role where there is one).
-  const lambda = new LambdaClient({ region: env.region, ...environmentCredentials(env, 'smoke') });
-  const apigateway = new APIGatewayClient({ region: env.region, ...environmentCredentials(env, 'smoke') });
+  const credentials = environmentCredentials(env, 'smoke'); // one assumed session for both clients
+  const lambda = new LambdaClient({ region: env.region, ...credentials });
+  const apigateway = new APIGatewayClient({ region: env.region, ...credentials });
   const checks: SmokeCheck[] = [];
   const check = async (name: string, run: () => Promise<string>) => {
     try {

@@ -48,8 +48,10 @@ async function startMoto(log: (line: string) => void): Promise<{ endpoint: strin
 }
 
 /** The region a request is signed for (SigV4's credential scope), as AWS routes it. */
-function signedRegion(req: http.IncomingMessage): string {
-  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'us-east-1';
+/** The access key and region a request is signed with (SigV4's credential scope); us-east-1 unsigned. */
+function signingScope(req: http.IncomingMessage): { accessKeyId?: string; region: string } {
+  const [, accessKeyId, region] = /Credential=([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? '')) ?? [];
+  return { accessKeyId, region: region ?? 'us-east-1' };
 }
 
 const USER_REQUEST = /^\/restapis\/([^/?]+)\/([^/?]+)\/_user_request_(\/[^?]*)?(\?.*)?$/;
@@ -70,10 +72,9 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
     const params = new URLSearchParams(search);
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const request = {
-      region: signedRegion(req),
+      ...signingScope(req),
       functionName: decodeURIComponent(functionName),
       qualifier: params.get('Qualifier') ?? undefined,
-      accessKeyId: /Credential=([^/,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1],
       payload: Buffer.concat(chunks),
       logType: String(req.headers['x-amz-log-type'] ?? 'None'),
     };

@@ -148,6 +148,16 @@ function tierSchema(defaults: TierDefinition) {
     .default({});
 }
 
+/** What each tier must offer at least as much of as the one before it, where a file says it. */
+const TIER_FLOORS = [
+  { path: ['throttle', 'rateLimit'], unit: '', what: 'limits' },
+  { path: ['throttle', 'burstLimit'], unit: '', what: 'limits' },
+  { path: ['clientRateLimit'], unit: '', what: 'limits' },
+  { path: ['memoryMb'], unit: ' MB', what: 'memory' },
+] as const;
+
+const valueAt = (tier: TierConfig, path: readonly string[]): unknown => path.reduce<any>((value, key) => value?.[key], tier);
+
 /** The tiers of `catalog`, each defaulted from its entry; each tier at least the one before it. */
 function tiersSchema(catalog: TierCatalog) {
   const names = catalog.map((tier) => tier.name);
@@ -177,31 +187,15 @@ function tiersSchema(catalog: TierCatalog) {
       for (const [index, name] of names.entries()) {
         if (index === 0) continue;
         const before = names[index - 1];
-        for (const limit of ['rateLimit', 'burstLimit'] as const) {
-          const [ours, floor] = [tiers[name].throttle[limit], tiers[before].throttle[limit]];
+        for (const { path, unit, what } of TIER_FLOORS) {
+          const [ours, floor] = [valueAt(tiers[name], path), valueAt(tiers[before], path)];
           if (below(ours, floor)) {
             ctx.addIssue({
               code: z.ZodIssueCode.custom,
-              path: [name, 'throttle', limit],
-              message: `${ours} is below the ${before} tier's ${floor}; give ${name} at least ${before}'s limits`,
+              path: [name, ...path],
+              message: `${ours}${unit} is below the ${before} tier's ${floor}${unit}; give ${name} at least ${before}'s ${what}`,
             });
           }
-        }
-        const [clientLimit, clientFloor] = [tiers[name].clientRateLimit, tiers[before].clientRateLimit];
-        if (below(clientLimit, clientFloor)) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: [name, 'clientRateLimit'],
-            message: `${clientLimit} is below the ${before} tier's ${clientFloor}; give ${name} at least ${before}'s limits`,
-          });
-        }
-        const [memory, memoryFloor] = [tiers[name].memoryMb, tiers[before].memoryMb];
-        if (below(memory, memoryFloor)) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: [name, 'memoryMb'],
-            message: `${memory} MB is below the ${before} tier's ${memoryFloor} MB; give ${name} at least ${before}'s memory`,
-          });
         }
       }
     })

@@ -285,20 +285,19 @@ export class ProxyApi extends Construct implements IApiStage {
         apiStages: [{ apiId: api.id, stage: stage.stageName }],
         throttleSettings: apiKeyClients ? fairShare(throttle, apiKeyClients.length) : { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
       });
+      // A key in the plan: the shared one (ids `api-key`, `usage-plan-key`), or a client's, whose
+      // ids carry its name, so a client added or removed leaves the others' keys as they are.
+      const addKey = (client?: string) => {
+        const suffix = client === undefined ? '' : `-${client}`;
+        const key = new ApiGatewayApiKey(this, `api-key${suffix}`, { name: `${props.apiName}-${stageName}${suffix}` });
+        new ApiGatewayUsagePlanKey(this, `usage-plan-key${suffix}`, { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
+        return key.id;
+      };
       if (apiKeyClients) {
-        // Ids per client: a client added or removed leaves the others' keys as they are.
-        const ids: Record<string, string> = {};
-        for (const client of apiKeyClients) {
-          const key = new ApiGatewayApiKey(this, `api-key-${client}`, { name: `${props.apiName}-${stageName}-${client}` });
-          new ApiGatewayUsagePlanKey(this, `usage-plan-key-${client}`, { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
-          ids[client] = key.id;
-        }
-        this.apiKeyIds = ids;
-        this.apiKeyId = ids[apiKeyClients[0]];
+        this.apiKeyIds = Object.fromEntries(apiKeyClients.map((client) => [client, addKey(client)]));
+        this.apiKeyId = this.apiKeyIds[apiKeyClients[0]];
       } else {
-        const key = new ApiGatewayApiKey(this, 'api-key', { name: `${props.apiName}-${stageName}` });
-        new ApiGatewayUsagePlanKey(this, 'usage-plan-key', { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
-        this.apiKeyId = key.id;
+        this.apiKeyId = addKey();
       }
     }
 

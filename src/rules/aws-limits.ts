@@ -146,7 +146,6 @@ export function percentProblem(value: unknown, of: string): string | undefined {
 /** A share of the function's timeout, in whole percent. */
 export const percentOfTimeoutProblem = (value: unknown): string | undefined => percentProblem(value, 'the timeout');
 
-/** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 /** Requests one client may send in a WAF rate-based rule's window: a whole number in WAF's range. */
 export function wafRateLimitProblem(value: unknown): string | undefined {
   if (!Number.isInteger(value) || (value as number) < MIN_WAF_RATE_LIMIT || (value as number) > MAX_WAF_RATE_LIMIT) {
@@ -170,6 +169,7 @@ export function apiKeyClientsProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {
     return `${describeValue(value)} is not a usable name; use letters, digits and hyphens, at most ${maxLength} characters`;
