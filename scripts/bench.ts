@@ -6,6 +6,8 @@
  *   the peak memory of the largest process.
  * - handler: the bundle's cold load time, per-invocation p50/p99 over 100,000 in-process
  *   calls, and the size of the function's zip.
+ * - terraform: CPU time of one `terraform plan` (an empty AWS configuration: the provider starts
+ *   and sends its schema) with the project's Go runtime settings, beside Go's defaults.
  * - plan: `npm run plan -- --offline` of every stack of dev (bundle included) against one
  *   `terraform plan` of an empty configuration with the same provider; with
  *   FUNCTION_PACKAGING=synth-zip where the mirror has no hashicorp/archive, and it says so.
@@ -31,7 +33,7 @@ import { zipSingleFile } from './air-gapped/function-zip';
 import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emulator';
 import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
 import { copyProject } from './lib/project-copy';
-import { runTerraform } from './lib/terraform-run';
+import { TERRAFORM_GO_RUNTIME, runTerraform } from './lib/terraform-run';
 import { emulatorClientConfig } from './emulator/emulator-settings';
 import { InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { findProviderMirror, mirrorHasProvider, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
@@ -44,6 +46,8 @@ export interface Run {
   readonly wallSeconds: number;
   /** Peak resident memory of the largest single process, when /usr/bin/time is there to say. */
   readonly peakMb?: number;
+  /** CPU time (user and system) of the whole process tree, when /usr/bin/time is there to say. */
+  readonly cpuSeconds?: number;
   readonly status: number | null;
 }
 
@@ -52,12 +56,13 @@ export function measure(command: string, cwd: string, env: NodeJS.ProcessEnv = p
   const hasTime = fs.existsSync(TIME);
   const started = process.hrtime.bigint();
   const result = hasTime
-    ? spawnSync(TIME, ['-f', '%M', 'sh', '-c', command], { cwd, env, encoding: 'utf8' })
+    ? spawnSync(TIME, ['-f', '%M %U %S', 'sh', '-c', command], { cwd, env, encoding: 'utf8' })
     : spawnSync('sh', ['-c', command], { cwd, env, encoding: 'utf8' });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const lastLine = result.stderr.trim().split('\n').pop() ?? '';
-  const peakMb = hasTime && /^\d+$/.test(lastLine) ? Number(lastLine) / 1024 : undefined;
-  return { wallSeconds, peakMb, status: result.status };
+  const figures = hasTime ? /^(\d+) ([\d.]+) ([\d.]+)$/.exec(lastLine) : null;
+  if (!figures) return { wallSeconds, status: result.status };
+  return { wallSeconds, peakMb: Number(figures[1]) / 1024, cpuSeconds: Number(figures[2]) + Number(figures[3]), status: result.status };
 }
 
 export function median(values: readonly number[]): number {
@@ -192,6 +197,44 @@ async function benchPlan(runs: number): Promise<void> {
   console.log(`  npm run plan, every stack     median ${median(ourTimes).toFixed(2)} s`);
   console.log(`  terraform plan, empty config  median ${median(baseTimes).toFixed(2)} s`);
   console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x   target <= 2x: ${verdict(ratio <= 2)}`);
+}
+
+/**
+ * What one terraform command costs in CPU, the unit every plan, apply and test pays: `terraform
+ * plan` of an empty AWS configuration (the provider starts and sends its schema) with the Go
+ * runtime settings the project's runs use, beside Go's defaults, in turns.
+ */
+async function benchTerraform(runs: number): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
+  const mirror = findProviderMirror();
+  if (!fs.existsSync(env.TF_CLI_CONFIG_FILE ?? '/nonexistent') && mirror) env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
+  const empty = emptyPlanDir();
+  try {
+    const init = await runTerraform(empty, ['init', '-input=false', '-no-color'], { env });
+    if (init.status !== 0) {
+      console.log(`terraform: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+      return;
+    }
+    const { GOGC, GOMEMLIMIT, ...goDefaults } = env;
+    const plan = (runEnv: NodeJS.ProcessEnv) => measure('terraform plan -input=false -no-color -lock=false', empty, runEnv);
+    const tuned: Run[] = [];
+    const defaults: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      tuned.push(plan({ ...goDefaults, ...TERRAFORM_GO_RUNTIME }));
+      defaults.push(plan(goDefaults));
+    }
+    const line = (label: string, measured: Run[]) => {
+      const cpu = measured.map((run) => run.cpuSeconds).filter((s): s is number => s !== undefined);
+      const peak = Math.max(...measured.map((run) => run.peakMb ?? 0));
+      console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured.map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
+    };
+    const settings = Object.entries(TERRAFORM_GO_RUNTIME).map(([name, value]) => `${name}=${value}`).join(' ');
+    console.log(`terraform (${runs} runs each, in turns; terraform plan of an empty AWS configuration, offline)`);
+    line(settings, tuned);
+    line("Go's defaults (GOGC=100)", defaults);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
 }
 
 /** The emulated deploy cycle of each environment, beside the apply of an empty configuration. */
@@ -377,7 +420,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' } }, strict: true, allowPositionals: true });
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|plan|serve|deploy|emulator|suite ...] [--runs N]`);
+    console.error(`bench: ${(error as Error).message}; usage: npm run bench -- [synth|handler|terraform|plan|serve|deploy|emulator|suite ...] [--runs N]`);
     process.exit(2);
   }
   const runsGiven = parsed.values.runs !== undefined;
@@ -387,7 +430,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sections = parsed.positionals;
-  const known = ['synth', 'handler', 'plan', 'serve', 'deploy', 'emulator', 'suite'];
+  const known = ['synth', 'handler', 'terraform', 'plan', 'serve', 'deploy', 'emulator', 'suite'];
   const unknown = sections.filter((section) => !known.includes(section));
   if (unknown.length) {
     console.error(`bench: unknown section ${unknown.join(', ')}; use ${known.join(', ')} (default: all)`);
@@ -396,6 +439,7 @@ async function main(): Promise<void> {
   const chosen = sections.length ? sections : known;
   if (chosen.includes('handler')) await benchHandler(100_000);
   if (chosen.includes('synth')) benchSynth(runs);
+  if (chosen.includes('terraform')) await benchTerraform(runs);
   if (chosen.includes('plan')) await benchPlan(runs);
   if (chosen.includes('serve')) await benchServe(runsGiven ? runs : 3);
   // A cycle takes about a minute: three by default, unless --runs says otherwise.

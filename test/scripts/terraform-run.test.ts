@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { TerraformError, killTerraform, runTerraform, terraformFailure } from '../../scripts/lib/terraform-run';
+import { TERRAFORM_GO_RUNTIME, TerraformError, killTerraform, runTerraform, terraformFailure } from '../../scripts/lib/terraform-run';
 import { makeTempDir } from '../helpers';
 
 /** Whether a process is still there (a zombie is not: it has ended). */
@@ -70,6 +70,28 @@ describe('the terraform runner', () => {
     await killTerraform();
     expect((await run).signal).toBe('SIGKILL');
     expect(await waitUntil(() => !alive(provider))).toBe(true);
+  });
+
+  it("runs terraform (and so its providers) with Go's collector held back to 1 GiB, unless the caller tunes it", async () => {
+    const dir = makeTempDir('fake-terraform-env-');
+    fs.writeFileSync(path.join(dir, 'terraform'), '#!/bin/sh\necho "GOGC=${GOGC-unset} GOMEMLIMIT=${GOMEMLIMIT-unset}"\n', { mode: 0o755 });
+    onPath(dir);
+    const saved = { GOGC: process.env.GOGC, GOMEMLIMIT: process.env.GOMEMLIMIT };
+    delete process.env.GOGC;
+    delete process.env.GOMEMLIMIT;
+    try {
+      expect(TERRAFORM_GO_RUNTIME).toEqual({ GOGC: 'off', GOMEMLIMIT: '1GiB' });
+      expect((await runTerraform(dir, ['plan'])).stdout).toBe('GOGC=off GOMEMLIMIT=1GiB\n');
+      // A caller's own setting wins, whole: no limit is added to a GOGC it chose.
+      expect((await runTerraform(dir, ['plan'], { env: { GOGC: '200' } })).stdout).toBe('GOGC=200 GOMEMLIMIT=unset\n');
+      process.env.GOMEMLIMIT = '4GiB';
+      expect((await runTerraform(dir, ['plan'])).stdout).toBe('GOGC=unset GOMEMLIMIT=4GiB\n');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it("fails naming the stack, each failing resource and AWS's error", () => {
