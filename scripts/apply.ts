@@ -76,27 +76,26 @@ async function terraformVersion(): Promise<string> {
  */
 async function prepareStacks(projectRoot: string, bundleDir: string, manifest: BundleManifest, progress: (line: string) => void): Promise<Map<string, string>> {
   const dirs = new Map<string, string>();
-  const problems: string[] = [];
   for (const stack of manifest.stacks) {
     const dir = path.join(projectRoot, stack.workdir);
     // A fresh folder: nothing of an earlier synth or apply can join the planned files.
     fs.rmSync(dir, { recursive: true, force: true });
     fs.cpSync(path.join(bundleDir, stack.config), dir, { recursive: true });
     dirs.set(stack.name, dir);
-    progress(`${stack.name}: terraform init (the bundle's lock file)`);
-    const init = await runTerraform(dir, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
-    if (init.error || init.status !== 0) {
-      problems.push(`stack ${stack.name}: terraform init failed: ${errorText(init.stderr || init.stdout || init.error?.message || '')}`);
-      continue;
-    }
-    const pull = await runTerraform(dir, ['state', 'pull']);
-    if (pull.status !== 0) {
-      problems.push(`stack ${stack.name}: could not read its state: ${errorText(pull.stderr)}`);
-      continue;
-    }
-    const problem = stateProblem(stack, stateStamp(pull.stdout));
-    if (problem) problems.push(problem);
   }
+  // Only reads: the stacks are checked side by side (applied in order below).
+  const checked = await Promise.all(
+    manifest.stacks.map(async (stack): Promise<string | undefined> => {
+      const dir = dirs.get(stack.name)!;
+      progress(`${stack.name}: terraform init (the bundle's lock file)`);
+      const init = await runTerraform(dir, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
+      if (init.error || init.status !== 0) return `stack ${stack.name}: terraform init failed: ${errorText(init.stderr || init.stdout || init.error?.message || '')}`;
+      const pull = await runTerraform(dir, ['state', 'pull']);
+      if (pull.status !== 0) return `stack ${stack.name}: could not read its state: ${errorText(pull.stderr)}`;
+      return stateProblem(stack, stateStamp(pull.stdout));
+    }),
+  );
+  const problems = checked.filter((problem): problem is string => problem !== undefined);
   if (problems.length) throw new BundleRefused(problems);
   return dirs;
 }

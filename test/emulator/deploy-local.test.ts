@@ -107,8 +107,8 @@ describeEmulated('npm run deploy:local', () => {
     const run = startScript('scripts/deploy-local.ts', ['--environment', 'dev']);
     running.push(run.child);
     const [, pid, workDir] = await run.waitFor(/emulator on http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\), working in (\S+)/);
-    await run.waitFor(/dev\/standard: init and apply/);
-    // Interrupt while terraform is at work in a stack folder.
+    await run.waitFor(/dev\/account-settings: init and apply/);
+    // Interrupt while terraform is at work in a stack folder (the first: no need to wait for more).
     expect(await until(() => processesIn(workDir).length > 0, underLoad(30_000))).toBe(true);
     run.child.kill(signal);
     const { code, stderr } = await run.finished;
