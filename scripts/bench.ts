@@ -33,7 +33,7 @@ import { zipSingleFile } from './air-gapped/function-zip';
 import { emulatorUnavailableReason, startAwsEmulator } from './emulator/aws-emulator';
 import { deployEnvironment, destroyEnvironment, emulatorProviderSettings, replanEnvironment, synthesizeForEmulator } from './emulator/emulated-deploy';
 import { copyProject } from './lib/project-copy';
-import { TERRAFORM_GO_RUNTIME, runTerraform } from './lib/terraform-run';
+import { TERRAFORM_GO_RUNTIME, TERRAFORM_GO_RUNTIME_ASSIGNMENTS, runTerraform } from './lib/terraform-run';
 import { emulatorClientConfig } from './emulator/emulator-settings';
 import { InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { findProviderMirror, mirrorHasProvider, useProviderMirror, writeMirrorCliConfig } from './air-gapped/provider-mirror';
@@ -163,18 +163,30 @@ function emptyPlanDir(): string {
   return dir;
 }
 
-async function benchPlan(runs: number): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', ENVIRONMENT: 'dev' };
+/** Points `env` at the provider mirror where there is one and no CLI config is set; returns the mirror. */
+function useMirrorIn(env: NodeJS.ProcessEnv): string | undefined {
   const mirror = findProviderMirror();
   if (!fs.existsSync(env.TF_CLI_CONFIG_FILE ?? '/nonexistent') && mirror) env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
-  // Where the mirror has no hashicorp/archive, the packaging that does without it (README).
-  if (mirror && !mirrorHasProvider(mirror, 'archive')) env.FUNCTION_PACKAGING = 'synth-zip';
+  return mirror;
+}
+
+/** {@link emptyPlanDir}, initialized with `env`; undefined (the section says why) when init fails. */
+async function initializedEmptyPlanDir(section: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const empty = emptyPlanDir();
   const init = await runTerraform(empty, ['init', '-input=false', '-no-color'], { env });
-  if (init.status !== 0) {
-    console.log(`plan: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
-    return;
-  }
+  if (init.status === 0) return empty;
+  fs.rmSync(empty, { recursive: true, force: true });
+  console.log(`${section}: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+  return undefined;
+}
+
+async function benchPlan(runs: number): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', ENVIRONMENT: 'dev' };
+  const mirror = useMirrorIn(env);
+  // Where the mirror has no hashicorp/archive, the packaging that does without it (README).
+  if (mirror && !mirrorHasProvider(mirror, 'archive')) env.FUNCTION_PACKAGING = 'synth-zip';
+  const empty = await initializedEmptyPlanDir('plan', env);
+  if (!empty) return;
   // In a copy, so the checkout's plans/dev is left alone.
   const copy = copyProject(PROJECT_ROOT, 'bench-plan-');
   const ours = () => measure('npm run --silent plan -- --offline', copy, env);
@@ -206,15 +218,10 @@ async function benchPlan(runs: number): Promise<void> {
  */
 async function benchTerraform(runs: number): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
-  const mirror = findProviderMirror();
-  if (!fs.existsSync(env.TF_CLI_CONFIG_FILE ?? '/nonexistent') && mirror) env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror);
-  const empty = emptyPlanDir();
+  useMirrorIn(env);
+  const empty = await initializedEmptyPlanDir('terraform', env);
+  if (!empty) return;
   try {
-    const init = await runTerraform(empty, ['init', '-input=false', '-no-color'], { env });
-    if (init.status !== 0) {
-      console.log(`terraform: n/a, terraform init of an empty AWS configuration failed: ${init.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
-      return;
-    }
     const { GOGC, GOMEMLIMIT, ...goDefaults } = env;
     const plan = (runEnv: NodeJS.ProcessEnv) => measure('terraform plan -input=false -no-color -lock=false', empty, runEnv);
     const tuned: Run[] = [];
@@ -228,9 +235,8 @@ async function benchTerraform(runs: number): Promise<void> {
       const peak = Math.max(...measured.map((run) => run.peakMb ?? 0));
       console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured.map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
     };
-    const settings = Object.entries(TERRAFORM_GO_RUNTIME).map(([name, value]) => `${name}=${value}`).join(' ');
     console.log(`terraform (${runs} runs each, in turns; terraform plan of an empty AWS configuration, offline)`);
-    line(settings, tuned);
+    line(TERRAFORM_GO_RUNTIME_ASSIGNMENTS, tuned);
     line("Go's defaults (GOGC=100)", defaults);
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });

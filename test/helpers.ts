@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { findProviderMirror } from '../scripts/air-gapped/provider-mirror';
 import { copyProject } from '../scripts/lib/project-copy';
-import { signalGroup } from '../scripts/lib/terraform-run';
+import { signalGroup, trackProcessGroup } from '../scripts/lib/terraform-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
@@ -84,30 +84,17 @@ export interface Finished {
 export function runAsTyped(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    typed.add(child);
+    // Stopped with the rest of this process's groups: on a signal and after each test file (setup.ts).
+    trackProcessGroup(child);
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const timer = setTimeout(() => killGroup(child), options.timeoutMs ?? underLoad(240_000));
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), options.timeoutMs ?? underLoad(240_000));
     child.on('close', (code) => {
-      typed.delete(child);
       clearTimeout(timer);
       resolve({ code, output: output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
     });
   });
-}
-
-/** Commands {@link runAsTyped} started that have not ended. */
-const typed = new Set<ChildProcess>();
-
-const killGroup = (child: ChildProcess) => signalGroup(child, 'SIGKILL');
-
-/** Kills every command run as typed that is still running, with all it started (its process group). */
-export async function killRunningCommands(): Promise<void> {
-  const children = [...typed];
-  const closed = children.map((child) => new Promise<void>((resolve) => child.once('close', () => resolve())));
-  children.forEach(killGroup);
-  await Promise.all(closed);
 }
 
 /** The ids of this machine's processes for which `where` (given the id as /proc names it) holds. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PACKAGING_VARIABLE } from '../../src/config/synth-settings';
 import { findProviderMirror, mirrorHasProvider } from '../air-gapped/provider-mirror';
-import { TERRAFORM_GO_RUNTIME } from '../lib/terraform-run';
+import { TERRAFORM_GO_RUNTIME_ASSIGNMENTS } from '../lib/terraform-run';
 import { EMULATOR_CREDENTIALS } from './emulator-settings';
 
 /** The shell lines that point terraform, cdktf, the AWS SDK and CLI at the emulator. */
@@ -13,7 +13,7 @@ export function emulatorExports(endpoint: string, region: string, projectRoot: s
     // No version checks against HashiCorp's servers (an error on a machine without internet).
     'export CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true',
     // As the project's own terraform runs have it (terraform-run.ts): cdktf's run with less CPU.
-    `export ${Object.entries(TERRAFORM_GO_RUNTIME).map(([name, value]) => `${name}=${value}`).join(' ')}    # terraform and its providers: Go collects garbage only past 1 GiB`,
+    `export ${TERRAFORM_GO_RUNTIME_ASSIGNMENTS}    # terraform and its providers: Go collects garbage only past 1 GiB`,
   ];
   const mirror = findProviderMirror();
   if (mirror) {

@@ -50,6 +50,11 @@ export const GRACE_MS = 20_000;
  */
 export const TERRAFORM_GO_RUNTIME: Readonly<Record<'GOGC' | 'GOMEMLIMIT', string>> = { GOGC: 'off', GOMEMLIMIT: '1GiB' };
 
+/** {@link TERRAFORM_GO_RUNTIME} as a shell writes it: `GOGC=off GOMEMLIMIT=1GiB`. */
+export const TERRAFORM_GO_RUNTIME_ASSIGNMENTS = Object.entries(TERRAFORM_GO_RUNTIME)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(' ');
+
 /** {@link TERRAFORM_GO_RUNTIME}, unless `env` tunes Go's collector itself (then as it says). */
 export function goRuntimeFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.GOGC !== undefined || env.GOMEMLIMIT !== undefined ? {} : { ...TERRAFORM_GO_RUNTIME };
@@ -58,10 +63,10 @@ export function goRuntimeFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Environment for terraform runs that must never wait for input or print colour codes. */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  return { ...goRuntimeFor(env), ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
+  return { ...goRuntimeFor(env), ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
 }
 
-/** The terraform processes this process started and that have not ended yet. */
+/** The process groups this process started (terraform, or a command that runs it) that have not ended yet. */
 const running = new Set<ChildProcess>();
 /** Those already sent SIGINT: a second one makes terraform quit without saving its state. */
 const interrupted = new WeakSet<ChildProcess>();
@@ -108,15 +113,25 @@ function forwardSignals(): void {
 }
 
 /**
+ * Tracks a child started in a process group of its own (`detached`) until it ends: terraform
+ * itself, or a command that runs it (`npm run plan`, `npx cdktf deploy`). A signal to this
+ * process, {@link interruptTerraform} and {@link killTerraform} then reach its whole group.
+ */
+export function trackProcessGroup(child: ChildProcess): void {
+  forwardSignals();
+  running.add(child);
+  child.once('close', () => running.delete(child));
+}
+
+/**
  * Runs terraform without a terminal or stdin, so nothing can wait on a prompt. Every child is
  * tracked until it ends, so {@link interruptTerraform} and {@link killTerraform} can stop all
  * of them on any exit path.
  */
 export function runTerraform(cwd: string, args: readonly string[], options: TerraformRunOptions = {}): Promise<TerraformRun> {
   return new Promise((resolve) => {
-    forwardSignals();
     const child = spawn('terraform', args, { cwd, env: terraformEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    running.add(child);
+    trackProcessGroup(child);
     let stdout = '';
     let stderr = '';
     let partial = '';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawn } from 'child_process';
 import { TERRAFORM_GO_RUNTIME, TerraformError, killTerraform, runTerraform, terraformFailure } from '../../scripts/lib/terraform-run';
-import { makeTempDir } from '../helpers';
+import { PROJECT_ROOT, makeTempDir } from '../helpers';
 
 /** Whether a process is still there (a zombie is not: it has ended). */
 function alive(pid: number): boolean {
@@ -71,6 +72,32 @@ describe('the terraform runner', () => {
     expect((await run).signal).toBe('SIGKILL');
     expect(await waitUntil(() => !alive(provider))).toBe(true);
   });
+
+  it('stops a tracked command of its own process group (a command as typed: npm run plan, cdktf) when this process gets SIGTERM', async () => {
+    // A process that starts `sleep` in a group of its own, as runAsTyped starts a command, and tracks it.
+    const script = [
+      "const { spawn } = require('child_process');",
+      "const { trackProcessGroup } = require('./scripts/lib/terraform-run');",
+      "const child = spawn('sh', ['-c', 'exec sleep 300'], { detached: true, stdio: 'ignore' });",
+      'trackProcessGroup(child);',
+      'console.log(child.pid);',
+      'setInterval(() => undefined, 1000);',
+    ].join('\n');
+    const parent = spawn(process.execPath, ['--require', 'esbuild-register', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => parent.on('close', (_code, signal) => resolve(signal)));
+    expect(await waitUntil(() => /^\d+\n/.test(out), 20_000)).toBe(true);
+    const sleeper = Number(out.trim());
+    try {
+      parent.kill('SIGTERM');
+      // It passes the signal on (SIGINT to the group, as Ctrl-C), then ends as SIGTERM would.
+      expect(await ended).toBe('SIGTERM');
+      expect(await waitUntil(() => !alive(sleeper))).toBe(true);
+    } finally {
+      if (alive(sleeper)) process.kill(-sleeper, 'SIGKILL');
+    }
+  }, 30_000);
 
   it("runs terraform (and so its providers) with Go's collector held back to 1 GiB, unless the caller tunes it", async () => {
     const dir = makeTempDir('fake-terraform-env-');
