@@ -211,10 +211,20 @@ async function benchPlan(runs: number): Promise<void> {
   console.log(`  ratio (median of pairs)       ${ratio.toFixed(2)}x   target <= 2x: ${verdict(ratio <= 2)}`);
 }
 
+/** The kernel's transparent huge page mode (`always`, `madvise`, `never`), which decides what a bigger Go heap costs. */
+function hugePageMode(): string {
+  try {
+    return /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * What one terraform command costs in CPU, the unit every plan, apply and test pays: `terraform
  * plan` of an empty AWS configuration (the provider starts and sends its schema) with the Go
- * runtime settings the project's runs use, beside Go's defaults, in turns.
+ * runtime settings the project's runs use, beside Go's defaults and beside no collection at
+ * all (GOGC=off, cheaper only where huge pages are `always`), in turns.
  */
 async function benchTerraform(runs: number): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
@@ -223,21 +233,21 @@ async function benchTerraform(runs: number): Promise<void> {
   if (!empty) return;
   try {
     const { GOGC, GOMEMLIMIT, ...goDefaults } = env;
-    const plan = (runEnv: NodeJS.ProcessEnv) => measure('terraform plan -input=false -no-color -lock=false', empty, runEnv);
-    const tuned: Run[] = [];
-    const defaults: Run[] = [];
+    const settings: [string, NodeJS.ProcessEnv][] = [
+      [`${TERRAFORM_GO_RUNTIME_ASSIGNMENTS} (the project's runs)`, { ...goDefaults, ...TERRAFORM_GO_RUNTIME }],
+      ["Go's defaults (GOGC=100)", goDefaults],
+      ['GOGC=off GOMEMLIMIT=1GiB', { ...goDefaults, GOGC: 'off', GOMEMLIMIT: '1GiB' }],
+    ];
+    const measured: Run[][] = settings.map(() => []);
     for (let i = 0; i < runs; i++) {
-      tuned.push(plan({ ...goDefaults, ...TERRAFORM_GO_RUNTIME }));
-      defaults.push(plan(goDefaults));
+      settings.forEach(([, runEnv], index) => measured[index].push(measure('terraform plan -input=false -no-color -lock=false', empty, runEnv)));
     }
-    const line = (label: string, measured: Run[]) => {
-      const cpu = measured.map((run) => run.cpuSeconds).filter((s): s is number => s !== undefined);
-      const peak = Math.max(...measured.map((run) => run.peakMb ?? 0));
-      console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured.map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
-    };
-    console.log(`terraform (${runs} runs each, in turns; terraform plan of an empty AWS configuration, offline)`);
-    line(TERRAFORM_GO_RUNTIME_ASSIGNMENTS, tuned);
-    line("Go's defaults (GOGC=100)", defaults);
+    console.log(`terraform (${runs} runs each, in turns; terraform plan of an empty AWS configuration, offline; transparent huge pages: ${hugePageMode()})`);
+    settings.forEach(([label], index) => {
+      const cpu = measured[index].map((run) => run.cpuSeconds).filter((s): s is number => s !== undefined);
+      const peak = Math.max(...measured[index].map((run) => run.peakMb ?? 0));
+      console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured[index].map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
+    });
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ export function emulatorExports(endpoint: string, region: string, projectRoot: s
     // No version checks against HashiCorp's servers (an error on a machine without internet).
     'export CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true',
     // As the project's own terraform runs have it (terraform-run.ts): cdktf's run with less CPU.
-    `export ${TERRAFORM_GO_RUNTIME_ASSIGNMENTS}    # terraform and its providers: Go collects garbage only past 1 GiB`,
+    `export ${TERRAFORM_GO_RUNTIME_ASSIGNMENTS}    # terraform and its providers: Go collects garbage less often, for less CPU`,
   ];
   const mirror = findProviderMirror();
   if (mirror) {
