@@ -277,19 +277,19 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     // an interrupt while many creates are under way can leave a resource in AWS but not in the
     // state: terraform stops the provider's calls in flight.)
     if (/aws_iam_role\.logging-role_/.test((await runTerraform(standard.dir, ['state', 'list'])).stdout)) await applyRefused(standard);
-    let created = 0;
+    // Ctrl-C right after the function is created: what hangs on it (alias, integrations,
+    // deployment, stage) has not started, so the stop is half-way however much the refused
+    // apply created (a count that varies with the machine's speed).
     await expect(
       applyStack(standard, {
         onLine: (line, child) => {
-          if (/: Creation complete after/.test(line) && ++created === 10) child.kill('SIGINT');
+          if (/aws_lambda_function\.greeting-function_[0-9A-F]+: Creation complete after/.test(line)) child.kill('SIGINT');
         },
       }),
     ).rejects.toThrow(/^standard: terraform apply was interrupted/);
-    const partial = await runTerraform(standard.dir, ['state', 'list']);
-    // Managed resources only: the account role check (a data source) is read before any create.
-    const recorded = partial.stdout.trim().split('\n').filter((line) => line && !line.startsWith('data.')).length;
-    expect(recorded).toBeGreaterThanOrEqual(10);
-    expect(recorded).toBeLessThan(25);
+    const partial = (await runTerraform(standard.dir, ['state', 'list'])).stdout;
+    expect(partial).toMatch(/^aws_lambda_function\.greeting-function_/m);
+    expect(partial).not.toMatch(/^aws_api_gateway_stage\./m);
 
     await applyStack(standard);
     // What dev's standard stack holds now is what it held after the first deploy.
