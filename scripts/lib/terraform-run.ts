@@ -45,7 +45,7 @@ export const GRACE_MS = 20_000;
  * two. Each command is short-lived and mostly loads the AWS provider's schema, so the default
  * collector (GOGC=100) spends much of its CPU on garbage that exit would free anyway. Not
  * `GOGC=off`: every page a bigger heap touches is a page fault, and where transparent huge pages
- * are only `madvise` (Debian's and Ubuntu's default) those 4 KiB faults cost more than the
+ * are only `madvise` (as on this project's machine) those 4 KiB faults cost more than the
  * collector saves. Measured on a 2-core machine (2026-12-02), median CPU of a tier's plan
  * against the emulator, 5 runs: huge pages `madvise` 6.53 s by default, 6.30 with GOGC=400,
  * 8.10 with GOGC=off; huge pages `always` 4.92, 3.55, 4.42. About 40 MB more memory per process.
@@ -112,6 +112,9 @@ function forwardSignals(): void {
     };
     process.on(signal, onSignal);
   }
+  // A process that ends while commands it started still run (an uncaught error, such as EPIPE
+  // once its own parent has gone) leaves nothing to stop them: Ctrl-C them on the way out.
+  process.on('exit', () => running.forEach(interrupt));
 }
 
 /**

@@ -73,29 +73,49 @@ describe('the terraform runner', () => {
     expect(await waitUntil(() => !alive(provider))).toBe(true);
   });
 
-  it('stops a tracked command of its own process group (a command as typed: npm run plan, cdktf) when this process gets SIGTERM', async () => {
-    // A process that starts `sleep` in a group of its own, as runAsTyped starts a command, and tracks it.
+  /**
+   * A process that starts `sleep` in a group of its own, as runAsTyped starts a command, tracks
+   * it, prints its pid and then does `then` (stay alive, or fail).
+   */
+  const trackingParent = (then: string) => {
     const script = [
       "const { spawn } = require('child_process');",
       "const { trackProcessGroup } = require('./scripts/lib/terraform-run');",
       "const child = spawn('sh', ['-c', 'exec sleep 300'], { detached: true, stdio: 'ignore' });",
       'trackProcessGroup(child);',
       'console.log(child.pid);',
-      'setInterval(() => undefined, 1000);',
+      then,
     ].join('\n');
-    const parent = spawn(process.execPath, ['--require', 'esbuild-register', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--require', 'esbuild-register', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     parent.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    const ended = new Promise<NodeJS.Signals | null>((resolve) => parent.on('close', (_code, signal) => resolve(signal)));
-    expect(await waitUntil(() => /^\d+\n/.test(out), 20_000)).toBe(true);
-    const sleeper = Number(out.trim());
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => parent.on('close', (code, signal) => resolve({ code, signal })));
+    return { parent, ended, sleeper: async () => ((await waitUntil(() => /^\d+\n/.test(out), 20_000)) ? Number(out.trim()) : 0) };
+  };
+
+  it('stops a tracked command of its own process group (a command as typed: npm run plan, cdktf) when this process gets SIGTERM', async () => {
+    const { parent, ended, sleeper } = trackingParent('setInterval(() => undefined, 1000);');
+    const pid = await sleeper();
+    expect(pid).toBeGreaterThan(0);
     try {
       parent.kill('SIGTERM');
       // It passes the signal on (SIGINT to the group, as Ctrl-C), then ends as SIGTERM would.
-      expect(await ended).toBe('SIGTERM');
-      expect(await waitUntil(() => !alive(sleeper))).toBe(true);
+      expect((await ended).signal).toBe('SIGTERM');
+      expect(await waitUntil(() => !alive(pid))).toBe(true);
     } finally {
-      if (alive(sleeper)) process.kill(-sleeper, 'SIGKILL');
+      if (alive(pid)) process.kill(-pid, 'SIGKILL');
+    }
+  }, 30_000);
+
+  it('interrupts a tracked command of its own process group when this process exits with it still running (an uncaught error)', async () => {
+    const { ended, sleeper } = trackingParent("setTimeout(() => { throw new Error('EPIPE'); }, 200);");
+    const pid = await sleeper();
+    expect(pid).toBeGreaterThan(0);
+    try {
+      expect((await ended).code).toBe(1);
+      expect(await waitUntil(() => !alive(pid))).toBe(true);
+    } finally {
+      if (alive(pid)) process.kill(-pid, 'SIGKILL');
     }
   }, 30_000);
 
