@@ -224,7 +224,7 @@ function hugePageMode(): string {
  * What one terraform command costs in CPU, the unit every plan, apply and test pays: `terraform
  * plan` of an empty AWS configuration (the provider starts and sends its schema) with the Go
  * runtime settings the project's runs use, beside Go's defaults and beside no collection at
- * all (GOGC=off, cheaper only where huge pages are `always`), in turns.
+ * all (GOGC=off: cheaper than the defaults only where huge pages are `always`), in turns.
  */
 async function benchTerraform(runs: number): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };

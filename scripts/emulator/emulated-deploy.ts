@@ -151,9 +151,8 @@ export async function applyStack(stack: EmulatedStack, options?: TerraformRunOpt
 
 /**
  * `terraform destroy` of one stack, from its state as it stands: `-refresh=false` skips the
- * read of every resource before the destroy plan (a provider start and a walk of the stack,
- * about a fifth of the command's CPU). The deletes go by ID, and the AWS provider takes a
- * resource already gone as deleted.
+ * read of every resource before the destroy plan (measured: about a fifth of the command's
+ * CPU). The deletes go by ID, and the AWS provider takes a resource already gone as deleted.
  */
 export async function destroyStack(stack: EmulatedStack, options?: TerraformRunOptions): Promise<TerraformRun> {
   const run = await terraformIn(stack, ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], options);
