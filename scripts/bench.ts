@@ -233,21 +233,20 @@ async function benchTerraform(runs: number): Promise<void> {
   if (!empty) return;
   try {
     const { GOGC, GOMEMLIMIT, ...goDefaults } = env;
-    const settings: [string, NodeJS.ProcessEnv][] = [
-      [`${TERRAFORM_GO_RUNTIME_ASSIGNMENTS} (the project's runs)`, { ...goDefaults, ...TERRAFORM_GO_RUNTIME }],
-      ["Go's defaults (GOGC=100)", goDefaults],
-      ['GOGC=off GOMEMLIMIT=1GiB', { ...goDefaults, GOGC: 'off', GOMEMLIMIT: '1GiB' }],
+    const settings: { label: string; env: NodeJS.ProcessEnv; runs: Run[] }[] = [
+      { label: `${TERRAFORM_GO_RUNTIME_ASSIGNMENTS} (the project's runs)`, env: { ...goDefaults, ...TERRAFORM_GO_RUNTIME }, runs: [] },
+      { label: "Go's defaults (GOGC=100)", env: goDefaults, runs: [] },
+      { label: 'GOGC=off GOMEMLIMIT=1GiB', env: { ...goDefaults, GOGC: 'off', GOMEMLIMIT: '1GiB' }, runs: [] },
     ];
-    const measured: Run[][] = settings.map(() => []);
     for (let i = 0; i < runs; i++) {
-      settings.forEach(([, runEnv], index) => measured[index].push(measure('terraform plan -input=false -no-color -lock=false', empty, runEnv)));
+      for (const setting of settings) setting.runs.push(measure('terraform plan -input=false -no-color -lock=false', empty, setting.env));
     }
     console.log(`terraform (${runs} runs each, in turns; terraform plan of an empty AWS configuration, offline; transparent huge pages: ${hugePageMode()})`);
-    settings.forEach(([label], index) => {
-      const cpu = measured[index].map((run) => run.cpuSeconds).filter((s): s is number => s !== undefined);
-      const peak = Math.max(...measured[index].map((run) => run.peakMb ?? 0));
-      console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured[index].map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
-    });
+    for (const { label, runs: measured } of settings) {
+      const cpu = measured.map((run) => run.cpuSeconds).filter((s): s is number => s !== undefined);
+      const peak = Math.max(...measured.map((run) => run.peakMb ?? 0));
+      console.log(`  ${label.padEnd(34)} CPU median ${cpu.length ? `${median(cpu).toFixed(2)} s` : 'n/a'}  wall median ${median(measured.map((run) => run.wallSeconds)).toFixed(2)} s  peak ${peak.toFixed(0)} MB`);
+    }
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }

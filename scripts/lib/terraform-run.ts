@@ -96,7 +96,8 @@ let forwarding = false;
 /**
  * In their own groups, terraform processes no longer get the terminal's Ctrl-C: pass SIGINT,
  * SIGTERM and SIGHUP on. A script with its own handler decides when to exit; without one,
- * this process exits as the signal would once terraform has stopped.
+ * this process exits as the signal would once terraform has stopped. Its exit, on any path,
+ * interrupts what still runs.
  */
 function forwardSignals(): void {
   if (forwarding) return;
