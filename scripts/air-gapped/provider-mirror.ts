@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { PROJECT_ROOT } from '../lib/project-root';
 
 /** A filesystem mirror holding hashicorp/aws: TF_PLUGIN_MIRROR, or the one on this machine image. */
 export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -13,10 +13,25 @@ export function mirrorHasProvider(mirror: string, name: string): boolean {
   return fs.existsSync(path.join(mirror, 'registry.terraform.io', 'hashicorp', name));
 }
 
-/** Writes a Terraform CLI config that installs providers from `mirror` only; returns its path. */
-export function writeMirrorCliConfig(mirror: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfrc-')), 'terraform.rc');
-  fs.writeFileSync(file, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
+/**
+ * Where a checkout keeps its mirror CLI config: beside its other build output, so that a run
+ * rewrites the one file instead of leaving a folder in /tmp behind, and no other user of a shared
+ * temp folder can write it first (it decides where terraform takes its providers from).
+ */
+export function mirrorCliConfigFile(projectRoot: string = PROJECT_ROOT): string {
+  return path.join(projectRoot, '.build', 'terraform-mirror.rc');
+}
+
+/**
+ * Writes a Terraform CLI config that installs providers from `mirror` only; returns its path.
+ * Written whole (a file of this process renamed over it), so a terraform reading it while a
+ * run beside it rewrites it never reads half of it.
+ */
+export function writeMirrorCliConfig(mirror: string, file: string = mirrorCliConfigFile()): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}`;
+  fs.writeFileSync(partial, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
+  fs.renameSync(partial, file);
   return file;
 }
 

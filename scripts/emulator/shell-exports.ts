@@ -1,7 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { PACKAGING_VARIABLE } from '../../src/config/synth-settings';
-import { findProviderMirror, mirrorHasProvider } from '../air-gapped/provider-mirror';
+import { findProviderMirror, mirrorCliConfigFile, mirrorHasProvider, writeMirrorCliConfig } from '../air-gapped/provider-mirror';
 import { TERRAFORM_GO_RUNTIME_ASSIGNMENTS } from '../lib/terraform-run';
 import { EMULATOR_CREDENTIALS } from './emulator-settings';
 
@@ -17,9 +15,7 @@ export function emulatorExports(endpoint: string, region: string, projectRoot: s
   ];
   const mirror = findProviderMirror();
   if (mirror) {
-    const rc = path.join(projectRoot, '.build', 'terraform-mirror.rc');
-    fs.mkdirSync(path.dirname(rc), { recursive: true });
-    fs.writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`);
+    const rc = writeMirrorCliConfig(mirror, mirrorCliConfigFile(projectRoot));
     lines.push(`export TF_CLI_CONFIG_FILE=${rc}    # providers from the mirror ${mirror}`);
     if (!mirrorHasProvider(mirror, 'archive')) lines.push(`export ${PACKAGING_VARIABLE}=synth-zip    # the mirror has no hashicorp/archive: synth zips the function`);
   }
