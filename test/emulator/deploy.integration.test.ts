@@ -31,7 +31,7 @@ import {
 import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archive';
 import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
-import { interruptTerraform, runTerraform } from '../../scripts/lib/terraform-run';
+import { interruptTerraform, runTerraform, signalGroup } from '../../scripts/lib/terraform-run';
 import { checkout, terraformSkipReason, underLoad } from '../helpers';
 
 const mirror = findProviderMirror();
@@ -283,7 +283,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     await expect(
       applyStack(standard, {
         onLine: (line, child) => {
-          if (/aws_lambda_function\.greeting-function_[0-9A-F]+: Creation complete after/.test(line)) child.kill('SIGINT');
+          if (/aws_lambda_function\.greeting-function_[0-9A-F]+: Creation complete after/.test(line)) signalGroup(child, 'SIGINT');
         },
       }),
     ).rejects.toThrow(/^standard: terraform apply was interrupted/);
