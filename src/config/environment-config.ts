@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   accountIdProblem,
   apiKeyClientsProblem,
+  apiKeyClientsWithoutKeysProblem,
   describeValue,
   greetingProblem,
   logRetentionProblem,
@@ -121,13 +122,8 @@ function tierSchema(defaults: TierDefinition) {
     (value) => `${describeValue(value)} is not a tier; use {"memoryMb": ${defaults.memoryMb}}`,
   )
     .superRefine(({ apiKeyRequired, apiKeyClients }, ctx) => {
-      if (apiKeyClients !== undefined && apiKeyRequired !== true) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['apiKeyClients'],
-          message: 'set, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out',
-        });
-      }
+      const problem = apiKeyClientsWithoutKeysProblem(apiKeyClients, apiKeyRequired);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['apiKeyClients'], message: problem });
     })
     .superRefine(({ throttle, reservedConcurrency }, ctx) => {
       // Each request in flight holds one execution; with rate <= burst, a burst the function

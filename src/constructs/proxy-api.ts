@@ -15,6 +15,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import {
   apiKeyClientsProblem,
+  apiKeyClientsWithoutKeysProblem,
   assertValid,
   describeValue,
   logRetentionProblem,
@@ -163,9 +164,7 @@ export class ProxyApi extends Construct implements IApiStage {
     const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     const apiKeyRequired = props.apiKeyRequired ?? false;
     const { apiKeyClients } = props;
-    if (apiKeyClients !== undefined && !apiKeyRequired) {
-      throw new Error(`ProxyApi apiKeyClients: ${describeValue(apiKeyClients)} given, but apiKeyRequired is not set, so no caller would send a key; set apiKeyRequired: true or leave apiKeyClients out`);
-    }
+    assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, (value) => apiKeyClientsWithoutKeysProblem(value, apiKeyRequired));
     if (apiKeyClients !== undefined) assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, apiKeyClientsProblem);
     const invokeRoleName =
       props.invokeRoleName ?? (Token.isUnresolved(props.apiName) ? `${props.apiName}-apigw-invoke` : `${props.apiName.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 51)}-apigw-invoke`);

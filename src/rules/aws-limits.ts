@@ -169,6 +169,12 @@ export function apiKeyClientsProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Keys per client only where callers must send a key: the rule of the config and of `ProxyApi` alike. */
+export function apiKeyClientsWithoutKeysProblem(apiKeyClients: unknown, apiKeyRequired: unknown): string | undefined {
+  if (apiKeyClients === undefined || apiKeyRequired === true) return undefined;
+  return `${describeValue(apiKeyClients)} given, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out`;
+}
+
 /** Names of Lambda functions, IAM roles and REST APIs: letters, digits and hyphens keep all three valid. */
 export function resourceNameProblem(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) || value.length > maxLength) {

@@ -181,7 +181,7 @@ describe('environment configuration', () => {
       { production: true, alarms: { snsTopicArn: 'arn:aws:sns:eu-central-1:123456789012:on-call' } },
       'webAcl: false in a production environment, whose public stages one client could use up for everyone; say true (each tier\'s clientRateLimit per client IP)',
     ],
-    [{ tiers: { premium: { apiKeyClients: ['acme'] } } }, 'tiers.premium.apiKeyClients: set, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out'],
+    [{ tiers: { premium: { apiKeyClients: ['acme'] } } }, 'tiers.premium.apiKeyClients: ["acme"] given, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out'],
     [{ tiers: { premium: { apiKeyRequired: true, apiKeyClients: 'acme' } } }, 'tiers.premium.apiKeyClients: "acme" is not a list of 1 to 100 clients; use a list of distinct client names'],
     [{ webAcl: 'yes' }, 'webAcl: "yes" is not true or false; use true to put a per-client rate limit (WAF) in front of every stage'],
     [{ tiers: { standard: { clientRateLimit: 50 } } }, 'tiers.standard.clientRateLimit: 50 is not a WAF rate limit; use a whole number of requests per client from 100 to 2000000000'],

@@ -137,7 +137,7 @@ describe('ProxyApi', () => {
   });
 
   it.each([
-    [{ apiKeyClients: ['acme'] }, 'ProxyApi apiKeyClients: ["acme"] given, but apiKeyRequired is not set, so no caller would send a key; set apiKeyRequired: true or leave apiKeyClients out'],
+    [{ apiKeyClients: ['acme'] }, 'ProxyApi apiKeyClients: ["acme"] given, but apiKeyRequired is not true, so no caller would send a key; set apiKeyRequired to true, or leave apiKeyClients out'],
     [{ apiKeyRequired: true, apiKeyClients: ['acme', 'acme'] }, 'ProxyApi apiKeyClients: "acme" is listed twice'],
     [{ apiKeyRequired: true, apiKeyClients: ['Acme Corp'] }, 'ProxyApi apiKeyClients: "Acme Corp" is not a client name; use a list of distinct client names of 1 to 32 lowercase letters'],
     [{ apiKeyRequired: true, apiKeyClients: [] }, 'ProxyApi apiKeyClients: [] is not a list of 1 to 100 clients'],
