@@ -164,8 +164,9 @@ export class ProxyApi extends Construct implements IApiStage {
     const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     const apiKeyRequired = props.apiKeyRequired ?? false;
     const { apiKeyClients } = props;
-    assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, (value) => apiKeyClientsWithoutKeysProblem(value, apiKeyRequired));
-    if (apiKeyClients !== undefined) assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, apiKeyClientsProblem);
+    assertValid('ProxyApi', 'apiKeyClients', apiKeyClients, (value) =>
+      value === undefined ? undefined : (apiKeyClientsWithoutKeysProblem(value, apiKeyRequired) ?? apiKeyClientsProblem(value)),
+    );
     const invokeRoleName =
       props.invokeRoleName ?? (Token.isUnresolved(props.apiName) ? `${props.apiName}-apigw-invoke` : `${props.apiName.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 51)}-apigw-invoke`);
     assertValid('ProxyApi', 'invokeRoleName', invokeRoleName, (v) => resourceNameProblem(v, 64));
