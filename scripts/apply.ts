@@ -1,43 +1,89 @@
 /**
  * `npm run apply -- plans/<environment>`
  *
- * Applies a plan bundle (what `npm run plan` wrote) exactly: `terraform apply <stack>.tfplan`
- * per stack, in `cdktf deploy`'s order, each in the same folder of this checkout as it was
- * planned in (cdktf.out/stacks/<stack>), so `npx cdktf output` and `npm run smoke` see it.
- * Before anything is applied it checks the whole bundle and refuses, naming what differs: a
- * file whose sha256 is not the manifest's, a plan of another environment than ENVIRONMENT, of
- * other code than HEAD or of a dirty tree, another Terraform version, a state that moved since
- * the plan. A stack that fails stops the rest. Then it runs the smoke checks.
+ * Applies a plan bundle (what `npm run plan` wrote) exactly, and only when it is a plan of this
+ * checkout: it synthesizes ENVIRONMENT from this checkout, and takes from that synth the stacks,
+ * their order and folders (cdktf.out/stacks/<stack>), configuration, lock files and assets. The
+ * bundle's manifest is checked, never trusted. Each stack's saved plan must carry exactly that
+ * configuration and lock file, write to the same backend, and be planned against the state
+ * there is now (bundle-authenticity.ts). Before anything is applied it refuses, naming what
+ * differs, a bundle that is not: other code than HEAD or a dirty tree, another environment,
+ * Terraform version or stack list, a file whose sha256 is not the manifest's, a moved state.
+ * Then `terraform apply <stack>.tfplan` per stack, in `cdktf deploy`'s order, waiting for a
+ * state lock someone else holds; a stack that fails stops the rest and says what to do next.
+ * Then the smoke checks.
  * Exit codes: 0 applied and smoke passed; 1 refused, failed, or smoke failed; 130 on Ctrl-C.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { synthSettingsFrom } from '../src/config/synth-settings';
+import { SynthSettings, synthSettingsFrom } from '../src/config/synth-settings';
 import { TIERS } from '../src/config/environment-config';
+import { synthesizeGreetingApp } from '../src/greeting-app';
+import { REQUIRED_TERRAFORM_VERSION } from '../src/stacks/environment-stack';
+import { CheckoutStack, archiveOutputs, savedPlanProblems } from './lib/bundle-authenticity';
 import { gitSource } from './lib/git-source';
 import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, readManifest, stateProblem, stateStamp } from './lib/plan-bundle';
+import { SavedPlan, SavedPlanError, readSavedPlan } from './lib/saved-plan';
+import { STACKS } from './plan';
 import { errorText, interruptTerraform, runTerraform, terraformFailure } from './lib/terraform-run';
 import { SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
 import { PROJECT_ROOT } from './lib/project-root';
 
-export function parseApplyArgs(args: string[]): { bundle: string } {
-  const usage = 'use npm run apply -- plans/<environment> (the folder npm run plan wrote)';
+/** `stacks` empty means every stack of the checkout's environment. */
+export function parseApplyArgs(args: string[]): { bundle: string; stacks: string[] } {
+  const usage = `use npm run apply -- plans/<environment> [${STACKS.join(' ')}] (the folder npm run plan wrote; the stacks it planned, when not all)`;
   let parsed;
   try {
     parsed = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
   } catch (error) {
     throw new Error(`${(error as Error).message}; ${usage}`);
   }
-  if (parsed.positionals.length !== 1) throw new Error(`expected one bundle folder, got ${parsed.positionals.length}; ${usage}`);
-  return { bundle: parsed.positionals[0] };
+  const [bundle, ...stacks] = parsed.positionals;
+  if (bundle === undefined) throw new Error(`expected a bundle folder, got none; ${usage}`);
+  for (const stack of stacks) {
+    if (!STACKS.includes(stack)) throw new Error(`${JSON.stringify(stack)} is not a stack; ${usage}`);
+  }
+  return { bundle, stacks };
 }
+
+/** What of a synth's settings an apply synthesizes with: those of the plan, or the plan is refused. */
+export type ApplySynthSettings = Partial<Pick<SynthSettings, 'packaging' | 'credentials' | 'localAwsEndpoint'>>;
+
+/** How long an apply waits for a state lock someone else holds before it gives up. */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
+
+/** The folder (in the project, beside cdktf.out, at its depth) an apply synthesizes into before it checks. */
+export const STAGING_PREFIX = '.cdktf-apply-';
+
+const REPLAN_HINT = 'plan again from this commit (npm run plan) and have that plan reviewed';
 
 export interface ApplyBundleOptions {
   readonly projectRoot: string;
   readonly bundleDir: string;
   /** ENVIRONMENT of this apply. */
   readonly environment: string;
+  /**
+   * The synth settings (FUNCTION_PACKAGING, DEPLOY_CREDENTIALS, a local AWS_ENDPOINT_URL).
+   * @default archive-provider, deploy-role, AWS
+   */
+  readonly settings?: ApplySynthSettings;
+  /**
+   * Synthesizes the checkout's stacks.
+   * @default the app (`synthesizeGreetingApp`), with `settings`
+   */
+  readonly synthesize?: Synthesize;
+  /**
+   * Seconds each stack's apply waits for a state lock held by someone else.
+   * @default DEFAULT_LOCK_TIMEOUT_SECONDS
+   */
+  readonly lockTimeoutSeconds?: number;
+  /**
+   * The stacks to apply, which the bundle must hold exactly (`npm run plan -- account-settings`
+   * for a new account's first stack): never fewer than asked for.
+   * @default every stack of the checkout's environment
+   */
+  readonly stacks?: readonly string[];
   readonly progress?: (line: string) => void;
   /**
    * Runs after every stack applied; a failed check fails the apply.
@@ -66,38 +112,103 @@ export class ApplyError extends Error {
 
 async function terraformVersion(): Promise<string> {
   const run = await runTerraform(PROJECT_ROOT, ['version', '-json']);
-  if (run.error || run.status !== 0) throw new BundleRefused([`could not run terraform version (${run.error?.message ?? run.stderr.trim()}); install Terraform 1.10 or later`]);
+  if (run.error || run.status !== 0) throw new BundleRefused([`could not run terraform version (${run.error?.message ?? run.stderr.trim()}); install Terraform ${REQUIRED_TERRAFORM_VERSION}`]);
   return String(JSON.parse(run.stdout).terraform_version);
 }
 
+/** The checkout's stacks of an environment, synthesized into `outdir`, in the order they are applied. */
+export type Synthesize = (outdir: string) => readonly CheckoutStack[];
+
+/** The stacks `cdktf deploy` and `npm run apply` manage, synthesized as `npm run plan` does. */
+function synthesizeCheckout(projectRoot: string, environment: string, settings: ApplySynthSettings): Synthesize {
+  return (outdir) => {
+    const app = synthesizeGreetingApp({ environmentName: environment, projectRoot, outdir, ...settings });
+    return [...(app.accountSettings ? [app.accountSettings] : []), ...app.stacks].map((stack) => ({ name: stack.node.id, dir: app.stackDirs[stack.node.id] }));
+  };
+}
+
 /**
- * Puts each stack's planned files in its folder and initializes it from the bundle's lock file;
- * reads nothing but the state. Returns each stack's folder.
+ * Synthesizes the checkout into a fresh folder beside cdktf.out, checks every stack's saved plan
+ * against it and against the state there is now (init and state pull only: nothing is written),
+ * and only when all is well puts the folder in cdktf.out's place. On a refusal the folder goes
+ * and the checkout is as it was.
  */
-async function prepareStacks(projectRoot: string, bundleDir: string, manifest: BundleManifest, progress: (line: string) => void): Promise<Map<string, string>> {
-  const dirs = new Map<string, string>();
-  for (const stack of manifest.stacks) {
-    const dir = path.join(projectRoot, stack.workdir);
-    // A fresh folder: nothing of an earlier synth or apply can join the planned files.
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.cpSync(path.join(bundleDir, stack.config), dir, { recursive: true });
-    dirs.set(stack.name, dir);
+async function prepareStacks(
+  options: ApplyBundleOptions,
+  manifest: BundleManifest,
+  progress: (line: string) => void,
+): Promise<{ stacks: readonly CheckoutStack[]; plans: Map<string, string> }> {
+  const staging = fs.mkdtempSync(path.join(options.projectRoot, STAGING_PREFIX));
+  try {
+    let synthesized: readonly CheckoutStack[];
+    try {
+      progress(`Synthesizing ${options.environment} from this checkout`);
+      synthesized = (options.synthesize ?? synthesizeCheckout(options.projectRoot, options.environment, options.settings ?? {}))(staging);
+    } catch (error) {
+      throw new BundleRefused([`this checkout does not synthesize (${(error as Error).message}); fix that, then ${REPLAN_HINT}`]);
+    }
+    const unknown = (options.stacks ?? []).filter((name) => !synthesized.some((stack) => stack.name === name));
+    if (unknown.length) throw new BundleRefused([`${options.environment} has no stack ${unknown.join(', ')}; its stacks are ${synthesized.map((stack) => stack.name).join(', ')}`]);
+    const wanted = options.stacks?.length ? synthesized.filter((stack) => options.stacks!.includes(stack.name)) : synthesized;
+    const problems = stackListProblems(manifest, wanted.map((stack) => stack.name), options.environment);
+    if (problems.length) throw new BundleRefused(problems);
+    const plans = new Map(wanted.map((stack) => [stack.name, path.join(options.bundleDir, `${stack.name}.tfplan`)]));
+    // Only reads: the stacks are checked side by side (applied in order below).
+    const checked = await Promise.all(
+      wanted.map(async (stack): Promise<string[]> => {
+        let saved: SavedPlan;
+        try {
+          saved = readSavedPlan(plans.get(stack.name)!);
+        } catch (error) {
+          if (error instanceof SavedPlanError) return [`stack ${stack.name}: ${error.message}`];
+          throw error;
+        }
+        progress(`${stack.name}: terraform init (this checkout's lock file)`);
+        const init = await runTerraform(stack.dir, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
+        if (init.error || init.status !== 0) return [`stack ${stack.name}: terraform init failed: ${errorText(init.stderr || init.stdout || init.error?.message || '')}`];
+        const pull = await runTerraform(stack.dir, ['state', 'pull']);
+        if (pull.status !== 0) return [`stack ${stack.name}: could not read its state: ${errorText(pull.stderr)}`];
+        const moved = stateProblem(stack.name, stateStamp(JSON.stringify(saved.state)), stateStamp(pull.stdout));
+        return [...(moved ? [moved] : []), ...savedPlanProblems(stack, saved, pull.stdout, path.join(options.bundleDir, stack.name))];
+      }),
+    );
+    const found = checked.flat();
+    if (found.length) throw new BundleRefused(found);
+    const target = path.join(options.projectRoot, 'cdktf.out');
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(staging, target);
+    const stacks = wanted.map((stack) => ({ ...stack, dir: path.join(target, path.relative(staging, stack.dir)) }));
+    // The zips the archive provider wrote at plan (checked above against the plan and the checkout).
+    for (const stack of stacks) {
+      for (const output of archiveOutputs(stack.dir)) {
+        const bundled = path.join(options.bundleDir, stack.name, output);
+        if (fs.existsSync(bundled)) fs.copyFileSync(bundled, path.join(stack.dir, output));
+      }
+    }
+    return { stacks, plans };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
   }
-  // Only reads: the stacks are checked side by side (applied in order below).
-  const checked = await Promise.all(
-    manifest.stacks.map(async (stack): Promise<string | undefined> => {
-      const dir = dirs.get(stack.name)!;
-      progress(`${stack.name}: terraform init (the bundle's lock file)`);
-      const init = await runTerraform(dir, ['init', '-input=false', '-no-color', '-lockfile=readonly']);
-      if (init.error || init.status !== 0) return `stack ${stack.name}: terraform init failed: ${errorText(init.stderr || init.stdout || init.error?.message || '')}`;
-      const pull = await runTerraform(dir, ['state', 'pull']);
-      if (pull.status !== 0) return `stack ${stack.name}: could not read its state: ${errorText(pull.stderr)}`;
-      return stateProblem(stack, stateStamp(pull.stdout));
-    }),
-  );
-  const problems = checked.filter((problem): problem is string => problem !== undefined);
-  if (problems.length) throw new BundleRefused(problems);
-  return dirs;
+}
+
+/** The bundle's stacks must be those asked for (every stack of the checkout, unless named), in its order, each where a plan of it is. */
+function stackListProblems(manifest: BundleManifest, names: readonly string[], environment: string): string[] {
+  const listed = manifest.stacks.map((stack) => stack.name);
+  const problems: string[] = [];
+  if (JSON.stringify(listed) !== JSON.stringify(names)) {
+    problems.push(
+      `the bundle holds the stacks ${JSON.stringify(listed)}, but this apply is of ${environment}'s ${JSON.stringify(names)}` +
+        `${listed.length ? '' : ' (a bundle of no stacks applies nothing)'}: a bundle is applied whole, ` +
+        `every stack unless named (npm run apply -- plans/${environment} ${listed.join(' ') || '<stack>'}); ${REPLAN_HINT}`,
+    );
+  }
+  for (const stack of manifest.stacks) {
+    const expected = { tfplan: `${stack.name}.tfplan`, config: stack.name, workdir: `cdktf.out/stacks/${stack.name}` };
+    for (const [field, value] of Object.entries(expected) as [keyof typeof expected, string][]) {
+      if (stack[field] !== value) problems.push(`stack ${stack.name}: the manifest puts its ${field} at ${JSON.stringify(stack[field])}, not ${JSON.stringify(value)} where npm run plan puts it; ${REPLAN_HINT}`);
+    }
+  }
+  return problems;
 }
 
 /**
@@ -109,41 +220,54 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
   const manifest = readManifest(options.bundleDir);
   const problems = [
     ...bundleFileProblems(options.bundleDir, manifest),
-    ...manifestProblems(manifest, { environment: options.environment, source: gitSource(options.projectRoot), terraform: await terraformVersion() }),
+    ...manifestProblems(manifest, {
+      environment: options.environment,
+      source: gitSource(options.projectRoot),
+      terraform: await terraformVersion(),
+      packaging: options.settings?.packaging ?? 'archive-provider',
+      credentials: options.settings?.credentials ?? 'deploy-role',
+    }),
   ];
   if (problems.length) throw new BundleRefused(problems);
-  const dirs = await prepareStacks(options.projectRoot, options.bundleDir, manifest, progress);
+  const { stacks, plans } = await prepareStacks(options, manifest, progress);
 
   const applied: string[] = [];
-  for (const stack of manifest.stacks) {
-    progress(`${stack.name}: terraform apply ${stack.tfplan}`);
-    const run = await runTerraform(dirs.get(stack.name)!, ['apply', '-input=false', '-no-color', path.resolve(options.bundleDir, stack.tfplan)], {
+  for (const stack of stacks) {
+    const tfplan = plans.get(stack.name)!;
+    progress(`${stack.name}: terraform apply ${path.basename(tfplan)} (sha256 ${manifest.files[path.basename(tfplan)]})`);
+    // A lock someone else holds (a person's cdktf deploy) is waited for, not failed on half-way.
+    const run = await runTerraform(stack.dir, ['apply', '-input=false', '-no-color', `-lock-timeout=${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s`, tfplan], {
       onLine: (line) => progress(`${stack.name}: ${line}`),
     });
     if (run.status !== 0) {
       const message = terraformFailure(stack.name, 'apply', run);
       const result = { applied, failed: { stack: stack.name, message }, smoke: [] };
-      const rest = manifest.stacks.slice(applied.length + 1).map((later) => later.name);
+      const rest = stacks.slice(applied.length + 1).map((later) => later.name);
       throw new ApplyError(
         `stack ${stack.name} failed to apply${applied.length ? ` (applied before it: ${applied.join(', ')})` : ' (nothing applied before it)'}` +
-          `${rest.length ? `; not applied: ${rest.join(', ')}` : ''}:\n${message}`,
+          `${rest.length ? `; not applied: ${rest.join(', ')}` : ''}:\n${message}\n` +
+          `Next: fix the cause above, then plan again from this commit (npm run plan; in the workflows, a pull request) and apply that plan: ` +
+          `${applied.length ? `the state of ${applied.join(', ')} moved, so this bundle is refused for them now` : 'this bundle may be applied again once the cause is gone, as nothing was applied'}.`,
         result,
       );
     }
     applied.push(stack.name);
   }
 
-  const tiers = manifest.stacks.filter((stack) => (TIERS as readonly string[]).includes(stack.name));
+  const tiers = stacks.filter((stack) => (TIERS as readonly string[]).includes(stack.name));
   if (!tiers.length) return { applied, smoke: [] };
-  const stacksDir = path.dirname(dirs.get(tiers[0].name)!);
+  const stacksDir = path.dirname(tiers[0].dir);
   progress('smoke checks');
-  const smoke = await (options.smoke ?? ((dir: string) => smokeChecks({ projectRoot: options.projectRoot, environment: options.environment, stacksDir: dir, tiers: tiers.map((tier) => tier.name) })))(stacksDir);
+  const smoke = await (
+    options.smoke ??
+    ((dir: string) => smokeChecks({ projectRoot: options.projectRoot, environment: options.environment, stacksDir: dir, tiers: tiers.map((tier) => tier.name), credentials: options.settings?.credentials }))
+  )(stacksDir);
   return { applied, smoke };
 }
 
 async function main(): Promise<number> {
-  const { bundle } = parseApplyArgs(process.argv.slice(2));
-  const { environmentName: environment } = synthSettingsFrom(process.env);
+  const { bundle, stacks } = parseApplyArgs(process.argv.slice(2));
+  const { environmentName: environment, packaging, credentials, localAwsEndpoint } = synthSettingsFrom(process.env);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -152,7 +276,7 @@ async function main(): Promise<number> {
     });
   }
   try {
-    const result = await applyBundle({ projectRoot: PROJECT_ROOT, bundleDir: path.resolve(bundle), environment, progress });
+    const result = await applyBundle({ projectRoot: PROJECT_ROOT, bundleDir: path.resolve(bundle), environment, stacks, settings: { packaging, credentials, localAwsEndpoint }, progress });
     console.log(`Applied ${result.applied.join(', ')} from ${bundle}.`);
     if (!result.smoke.length) return 0;
     for (const check of result.smoke) console.log(formatSmokeCheck(check));

@@ -21,14 +21,14 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { EnvironmentConfig, TIERS } from '../src/config/environment-config';
-import { FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
+import { DeployCredentials, FunctionPackaging, synthSettingsFrom } from '../src/config/synth-settings';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
 import { gitSource } from './lib/git-source';
 import { checkLambdaQuota } from './lib/lambda-quota';
 import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
-import { PlanFiles, StackPlan, planStack } from './lib/terraform-plan';
+import { PlanFiles, StackPlan, changesSomething, planStack } from './lib/terraform-plan';
 import { interruptTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -67,9 +67,12 @@ export function parsePlanArgs(args: string[]): { stacks: string[]; offline: bool
   return { stacks: parsed.positionals, offline: parsed.values.offline ?? false, drift: parsed.values.drift ?? false };
 }
 
-/** `terraform plan -detailed-exitcode`'s answer for a set of plans: 2 when any changes something. */
+/**
+ * `terraform plan -detailed-exitcode`'s answer for a set of plans: 2 when any changes something,
+ * in AWS or in the state alone (an import, a forget, a move).
+ */
 export function planExitCode(plans: readonly StackPlan[]): 0 | 2 {
-  return plans.some(({ counts }) => counts.add + counts.change + counts.replace + counts.destroy > 0) ? 2 : 0;
+  return plans.some(({ counts }) => changesSomething(counts)) ? 2 : 0;
 }
 
 export interface PlanEnvironmentOptions {
@@ -86,6 +89,11 @@ export interface PlanEnvironmentOptions {
    * @default 'archive-provider'
    */
   readonly packaging?: FunctionPackaging;
+  /**
+   * Whose credentials Terraform acts with (DEPLOY_CREDENTIALS).
+   * @default 'deploy-role'
+   */
+  readonly credentials?: DeployCredentials;
   /**
    * The local AWS planned against (a loopback AWS_ENDPOINT_URL): the tiers' URL outputs are its URLs.
    * @default AWS
@@ -139,6 +147,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
       outdir: path.join(options.projectRoot, 'cdktf.out'),
       offlinePlan: options.offline,
       packaging: options.packaging,
+      credentials: options.credentials,
       localAwsEndpoint: options.localAwsEndpoint,
     }));
   } catch (error) {
@@ -177,6 +186,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
     offline: options.offline,
     drift: options.drift ?? false,
     packaging: options.packaging ?? 'archive-provider',
+    credentials: options.credentials ?? 'deploy-role',
     terraform: plans[0].terraformVersion,
     providers,
     stacks: plans.map((plan) => ({
@@ -199,7 +209,7 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
 
 async function main(): Promise<number> {
   const { stacks, offline: forcedOffline, drift } = parsePlanArgs(process.argv.slice(2));
-  const { environmentName: environment, packaging, localAwsEndpoint } = synthSettingsFrom(process.env);
+  const { environmentName: environment, packaging, credentials, localAwsEndpoint } = synthSettingsFrom(process.env);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const offline = forcedOffline || !(await awsCredentialsAvailable());
   if (offline && drift) throw new Error('--drift compares AWS with the state, so it needs AWS credentials; drop --offline or set credentials');
@@ -212,8 +222,8 @@ async function main(): Promise<number> {
     });
   }
   // An apply of this plan would fail at the function if the account's quota cannot hold its reservations.
-  const preflight = offline || drift ? undefined : checkLambdaQuota;
-  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, localAwsEndpoint, preflight });
+  const preflight = offline || drift ? undefined : (env: EnvironmentConfig) => checkLambdaQuota(env, undefined, credentials);
+  const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, credentials, localAwsEndpoint, preflight });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {
     for (const { stack, message } of result.failures) console.error(`plan failed for stack ${stack}: ${message}`);

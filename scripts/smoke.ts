@@ -12,7 +12,8 @@ import * as path from 'path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { TIERS } from '../src/config/environment-config';
-import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
+import { loadEnvironment } from '../src/config/load-environment';
+import { DeployCredentials, synthSettingsFrom } from '../src/config/synth-settings';
 import { environmentCredentials } from './lib/environment-credentials';
 import { runTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
@@ -33,6 +34,11 @@ export interface SmokeOptions {
   readonly tiers?: readonly string[];
   /** @default global fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Whose credentials to act with, as Terraform did (DEPLOY_CREDENTIALS).
+   * @default 'deploy-role'
+   */
+  readonly credentials?: DeployCredentials;
 }
 
 async function outputsOf(stackDir: string): Promise<Record<string, string>> {
@@ -48,7 +54,7 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
   const stacksDir = options.stacksDir ?? path.join(options.projectRoot, 'cdktf.out', 'stacks');
   const get = options.fetch ?? fetch;
   // In the environment's account, as Terraform deployed it (through the deploy role where there is one).
-  const credentials = environmentCredentials(env, 'smoke'); // one assumed session for both clients
+  const credentials = environmentCredentials(env, 'smoke', options.credentials); // one assumed session for both clients
   const lambda = new LambdaClient({ region: env.region, ...credentials });
   const apigateway = new APIGatewayClient({ region: env.region, ...credentials });
   const checks: SmokeCheck[] = [];
@@ -102,8 +108,8 @@ export function formatSmokeCheck(check: SmokeCheck): string {
 }
 
 async function main(): Promise<number> {
-  const environment = environmentNameFrom(process.env);
-  const checks = await smokeChecks({ projectRoot: PROJECT_ROOT, environment });
+  const { environmentName: environment, credentials } = synthSettingsFrom(process.env);
+  const checks = await smokeChecks({ projectRoot: PROJECT_ROOT, environment, credentials });
   for (const check of checks) console.log(formatSmokeCheck(check));
   const failed = checks.filter((check) => !check.ok).length;
   console.log(failed ? `${environment}: ${failed} of ${checks.length} checks failed` : `${environment}: all ${checks.length} checks passed`);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
 import { zipSingleFile } from './bundling/function-zip';
-import { FunctionPackaging, SynthSettings } from './config/synth-settings';
+import { DeployCredentials, FunctionPackaging, SynthSettings } from './config/synth-settings';
 import { EnvironmentConfig } from './config/environment-config';
 import { TIER_CATALOG, TierCatalog } from './config/tier-catalog';
 import { loadCheckedEnvironment } from './config/environment-set';
@@ -32,6 +32,11 @@ export interface GreetingAppOptions {
    * @default 'archive-provider'
    */
   readonly packaging?: FunctionPackaging;
+  /**
+   * Whose credentials Terraform acts with (see {@link SynthSettings.credentials}).
+   * @default 'deploy-role'
+   */
+  readonly credentials?: DeployCredentials;
   /**
    * The local AWS the stacks are deployed to (see {@link SynthSettings.localAwsEndpoint}).
    * @default AWS
@@ -73,7 +78,7 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const stackProps = (name: string) => {
     stackDirs[name] = path.resolve(app.outdir, 'stacks', name);
     const projectRootFromStack = path.relative(stackDirs[name], options.projectRoot).split(path.sep).join('/');
-    return { environment, projectRootFromStack, offlinePlan: options.offlinePlan };
+    return { environment, projectRootFromStack, offlinePlan: options.offlinePlan, credentials: options.credentials };
   };
   // Created first, so it comes first in cdktf's manifest; the tiers do not depend on it in
   // cdktf (`cdktf deploy standard premium` keeps working) but check for its role at plan.

@@ -8,6 +8,7 @@ import { environmentCredentials } from './environment-credentials';
 import { EnvironmentConfig, TIERS } from '../../src/config/environment-config';
 import { tierBaseName } from '../../src/config/load-environment';
 import { MIN_UNRESERVED_CONCURRENCY } from '../../src/rules/aws-limits';
+import type { DeployCredentials } from '../../src/config/synth-settings';
 
 /** What GetAccountSettings says of the account's concurrency in a region. */
 export interface AccountConcurrency {
@@ -41,15 +42,14 @@ export function reservationsOf(env: EnvironmentConfig): Record<string, number> {
 }
 
 /**
- * Asks the account (as Terraform will act in it: through the deploy role where there is one)
- * and returns the problem, if any. Nothing is asked when the environment reserves nothing.
+ * Asks the account (as Terraform will act in it: through the deploy role where there is one,
+ * with `deploy-role`; as the caller, a workflow's plan role, with `caller`) and returns the
+ * problem, if any. Nothing is asked when the environment reserves nothing.
  */
-export async function checkLambdaQuota(env: EnvironmentConfig, client?: LambdaClient): Promise<string | undefined> {
+export async function checkLambdaQuota(env: EnvironmentConfig, client?: LambdaClient, credentials: DeployCredentials = 'deploy-role'): Promise<string | undefined> {
   const wanted = reservationsOf(env);
   if (!Object.keys(wanted).length) return undefined;
-  const lambda =
-    client ??
-    new LambdaClient({ region: env.region, ...environmentCredentials(env, 'quota-check') });
+  const lambda = client ?? new LambdaClient({ region: env.region, ...environmentCredentials(env, 'quota-check', credentials) });
   const settings = await lambda.send(new GetAccountSettingsCommand({}));
   const total = settings.AccountLimit?.ConcurrentExecutions;
   const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions;

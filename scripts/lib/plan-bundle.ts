@@ -14,7 +14,7 @@ import { GitSource } from './git-source';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Bumped when the manifest changes shape: an older `npm run apply` refuses a newer bundle. */
-export const BUNDLE_FORMAT = 1;
+export const BUNDLE_FORMAT = 2;
 
 /** A state as Terraform identifies it: lineage '' and serial 0 when there is no state yet. */
 export interface StateStamp {
@@ -33,7 +33,7 @@ export interface BundleStack {
    * in the applying checkout, so relative paths (a local state's) mean the same.
    */
   readonly workdir: string;
-  /** The state the plan was made against, as recorded in the plan itself. */
+  /** The state the plan was made against, as recorded in the plan itself (for people: apply reads the plan). */
   readonly state: StateStamp;
 }
 
@@ -47,6 +47,8 @@ export interface BundleManifest {
   /** A refresh-only plan (`--drift`): reports drift, is not applied. */
   readonly drift: boolean;
   readonly packaging: string;
+  /** DEPLOY_CREDENTIALS of the plan (`deploy-role` or `caller`). */
+  readonly credentials: string;
   /** `terraform version` that planned; a plan applies only with the same version. */
   readonly terraform: string;
   /** Provider source → version, from the stacks' lock files. */
@@ -156,16 +158,29 @@ export function readManifest(bundleDir: string): BundleManifest {
   } catch (error) {
     throw new BundleRefused([`${file} is not JSON (${(error as Error).message}); ${REPLAN}`]);
   }
-  if (manifest.format !== BUNDLE_FORMAT) {
-    throw new BundleRefused([`${file} has format ${JSON.stringify(manifest.format)}; this checkout applies format ${BUNDLE_FORMAT}: ${REPLAN}`]);
+  if (manifest?.format !== BUNDLE_FORMAT) {
+    throw new BundleRefused([`${file} has format ${JSON.stringify(manifest?.format)}; this checkout applies format ${BUNDLE_FORMAT}: ${REPLAN}`]);
   }
-  for (const stack of manifest.stacks) {
-    const parts = stack.workdir.split('/');
-    if (path.isAbsolute(stack.workdir) || parts.includes('..') || parts.length < 2) {
-      throw new BundleRefused([`stack ${stack.name}: workdir ${JSON.stringify(stack.workdir)} is not a folder inside the project; ${REPLAN}`]);
-    }
-  }
+  const shape = manifestShapeProblem(manifest);
+  if (shape) throw new BundleRefused([`${file} ${shape}; ${REPLAN}`]);
   return manifest;
+}
+
+/** What of a manifest is not of the shape npm run plan writes (it is read before anything else is). */
+function manifestShapeProblem(manifest: any): string | undefined {
+  const text = (value: unknown) => typeof value === 'string';
+  if (!Array.isArray(manifest.stacks)) return 'lists no stacks';
+  for (const stack of manifest.stacks) {
+    if (!stack || !['name', 'tfplan', 'config', 'workdir'].every((field) => text(stack[field]))) return `has a stack entry that is not {name, tfplan, config, workdir, state}: ${JSON.stringify(stack)}`;
+    if (!/^[a-z][a-z0-9-]*$/.test(stack.name)) return `names a stack ${JSON.stringify(stack.name)}, which no stack is called`;
+  }
+  if (!manifest.files || typeof manifest.files !== 'object' || !Object.values(manifest.files).every(text)) return 'has no list of file hashes';
+  for (const file of Object.keys(manifest.files)) {
+    const parts = file.split('/');
+    if (path.isAbsolute(file) || parts.includes('..') || parts.includes('') || parts.includes('.')) return `lists ${JSON.stringify(file)}, which is not a path inside the bundle`;
+  }
+  if (!text(manifest.environment) || !text(manifest.terraform)) return 'names no environment or Terraform version';
+  return undefined;
 }
 
 /** Files that are missing, altered or not part of what was reviewed. */
@@ -193,6 +208,10 @@ export interface ApplyingCheckout {
   readonly source: GitSource | undefined;
   /** `terraform version` here. */
   readonly terraform: string;
+  /** FUNCTION_PACKAGING here. */
+  readonly packaging: string;
+  /** DEPLOY_CREDENTIALS here. */
+  readonly credentials: string;
 }
 
 /** Why a bundle cannot be applied by this checkout, read from its manifest alone. */
@@ -219,18 +238,25 @@ export function manifestProblems(manifest: BundleManifest, here: ApplyingCheckou
       }
     }
   }
+  // Said here for a clear message; the configuration check would refuse it anyway.
+  if (manifest.packaging !== here.packaging) {
+    problems.push(`the bundle was planned with FUNCTION_PACKAGING=${manifest.packaging}, this apply synthesizes ${here.packaging}: set FUNCTION_PACKAGING=${manifest.packaging}`);
+  }
+  if ((manifest.credentials ?? 'deploy-role') !== here.credentials) {
+    problems.push(`the bundle was planned with DEPLOY_CREDENTIALS=${manifest.credentials ?? 'deploy-role'}, this apply synthesizes ${here.credentials}: set DEPLOY_CREDENTIALS=${manifest.credentials ?? 'deploy-role'}`);
+  }
   if (manifest.terraform !== here.terraform) {
     problems.push(`the bundle was planned with Terraform ${manifest.terraform}, this machine has ${here.terraform}; a saved plan applies only with the version that made it`);
   }
   return problems;
 }
 
-/** Whether a stack's state is still the one it was planned against. */
-export function stateProblem(stack: BundleStack, now: StateStamp): string | undefined {
-  if (now.lineage === stack.state.lineage && now.serial === stack.state.serial) return undefined;
+/** Whether a stack's state is still the one it was planned against (`planned`: as the saved plan records it). */
+export function stateProblem(stack: string, planned: StateStamp, now: StateStamp): string | undefined {
+  if (now.lineage === planned.lineage && now.serial === planned.serial) return undefined;
   const describe = (stamp: StateStamp) => (stamp.lineage ? `lineage ${stamp.lineage} serial ${stamp.serial}` : 'no state');
   return (
-    `stack ${stack.name}: its state moved since the plan (planned against ${describe(stack.state)}, now ${describe(now)}): ` +
+    `stack ${stack}: its state moved since the plan (planned against ${describe(planned)}, now ${describe(now)}): ` +
     `something was applied in between; ${REPLAN}`
   );
 }

@@ -1,4 +1,4 @@
-import { StackPlan } from './terraform-plan';
+import { ResourceChange, StackPlan } from './terraform-plan';
 
 export interface SummaryInput {
   readonly environment: string;
@@ -30,15 +30,36 @@ export function renderFailedSummary({ environment, failures, plans }: FailedSumm
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** The action column: what happens to the object, with an import or a move it comes with. */
+function actionCell(change: ResourceChange): string {
+  const parts = [
+    ...(change.importing !== undefined ? [`import of ${change.importing}`] : []),
+    ...(change.movedFrom !== undefined ? [`move from \`${change.movedFrom}\``] : []),
+    ...(change.action === 'no-op' ? [] : [change.action === 'forget' ? 'forget (left in AWS, no longer managed)' : change.action]),
+  ];
+  return cell(parts.join(', '));
+}
+
 /** `summary.md`: what a reviewer reads in the pull request before anything is applied. */
 export function renderSummary({ environment, offline, plans, drift = false }: SummaryInput): string {
   const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
-  const risky = plans.filter((plan) => plan.counts.replace > 0 || plan.counts.destroy > 0);
+  // What loses an object, or Terraform's hold on one, first: replaces, destroys, forgets.
+  const risky = plans.filter((plan) => plan.counts.replace > 0 || plan.counts.destroy > 0 || plan.counts.forget > 0);
   for (const plan of risky) {
-    const doomed = plan.changes.filter((change) => change.action === 'replace' || change.action === 'destroy');
+    const doomed = plan.changes.filter((change) => change.action === 'replace' || change.action === 'destroy' || change.action === 'forget');
+    const what = [`replaces ${plan.counts.replace}`, `destroys ${plan.counts.destroy}`, ...(plan.counts.forget ? [`forgets ${plan.counts.forget} (left in AWS, no longer managed)`] : [])];
     lines.push(
-      `> **Warning: ${plan.stack} replaces ${plan.counts.replace} and destroys ${plan.counts.destroy} resources:** ` +
+      `> **Warning: ${plan.stack} ${what.slice(0, -1).join(', ')}${what.length > 1 ? ' and ' : ''}${what[what.length - 1]} resources:** ` +
         doomed.map((change) => `\`${change.address}\` (${change.action})`).join(', '),
+      '',
+    );
+  }
+  // What changes the state without changing AWS: imports and moves.
+  for (const plan of plans.filter((candidate) => candidate.counts.import > 0 || candidate.counts.move > 0)) {
+    const taken = plan.changes.filter((change) => change.importing !== undefined || change.movedFrom !== undefined);
+    lines.push(
+      `> **State: ${plan.stack} imports ${plan.counts.import} and moves ${plan.counts.move} resources:** ` +
+        taken.map((change) => `\`${change.address}\` (${actionCell(change)})`).join(', '),
       '',
     );
   }
@@ -49,9 +70,9 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
       '',
     );
   }
-  lines.push('| stack | add | change | replace | destroy | plan warnings |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| stack | add | change | replace | destroy | import | forget | move | plan warnings |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { stack, counts, warnings } of plans) {
-    lines.push(`| ${stack} | ${counts.add} | ${counts.change} | ${counts.replace} | ${counts.destroy} | ${warnings.length} |`);
+    lines.push(`| ${stack} | ${counts.add} | ${counts.change} | ${counts.replace} | ${counts.destroy} | ${counts.import} | ${counts.forget} | ${counts.move} | ${warnings.length} |`);
   }
   for (const plan of plans) {
     lines.push('', `## ${plan.stack}`, '');
@@ -61,7 +82,7 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
       lines.push('| resource | action | what matters |', '| --- | --- | --- |');
       for (const change of plan.changes) {
         const details = Object.entries(change.details).map(([name, value]) => `${name}: ${value}`).join('; ');
-        lines.push(`| \`${change.address}\` | ${change.action} | ${cell(details)} |`);
+        lines.push(`| \`${change.address}\` | ${actionCell(change)} | ${cell(details)} |`);
       }
     }
     const outputs = Object.entries(plan.outputs);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GREETING_VARIABLE } from '../../src/rules/defaults';
 import { copyStackConfig } from './plan-bundle';
+import { hideSensitiveValues } from './sensitive-values';
 import { TerraformError, runTerraform as terraform } from './terraform-run';
 
 /** What to do when terraform cannot reach the registry for a provider. */
@@ -32,14 +33,38 @@ export function providerUnreachable(text: string): boolean {
 /** One resource change of a plan, with the attributes a reviewer looks at. */
 export interface ResourceChange {
   readonly address: string;
-  readonly action: 'create' | 'update' | 'replace' | 'destroy' | 'read' | 'no-op';
+  /**
+   * What happens to the object: `forget` removes it from the state and leaves it in AWS (a
+   * `removed` block); `no-op` is listed only when the state changes otherwise (an import, a move).
+   */
+  readonly action: 'create' | 'update' | 'replace' | 'destroy' | 'forget' | 'read' | 'no-op';
   /** Attribute name → `before → after`, or the planned value for a create. */
   readonly details: Readonly<Record<string, string>>;
+  /** The id of the AWS object this change imports into the state (an `import` block). */
+  readonly importing?: string;
+  /** The address the object had in the state before (a `moved` block). */
+  readonly movedFrom?: string;
 }
+
+/** How many objects a plan changes, by what happens to them; any non-zero count is a change. */
+export interface PlanCounts {
+  readonly add: number;
+  readonly change: number;
+  readonly replace: number;
+  readonly destroy: number;
+  /** Taken into the state from AWS. */
+  readonly import: number;
+  /** Dropped from the state, left in AWS. */
+  readonly forget: number;
+  /** Given a new address in the state. */
+  readonly move: number;
+}
+
+export const NO_CHANGES: PlanCounts = { add: 0, change: 0, replace: 0, destroy: 0, import: 0, forget: 0, move: 0 };
 
 export interface StackPlan {
   readonly stack: string;
-  readonly counts: { readonly add: number; readonly change: number; readonly replace: number; readonly destroy: number };
+  readonly counts: PlanCounts;
   readonly changes: readonly ResourceChange[];
   /** Output name → planned value, or `(known after apply)`. */
   readonly outputs: Readonly<Record<string, string>>;
@@ -84,7 +109,10 @@ export async function planStack(
   const initWarnings = textWarnings(`${init.stdout}\n${init.stderr}`);
 
   progress(`${stack}: terraform plan`);
-  const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', ...(options.refreshOnly ? ['-refresh-only'] : []), `-out=${files.tfplan}`]);
+  // No state lock: a plan writes nothing, and the plan role may not write the lock object. What
+  // keeps a plan from being applied over a newer state is `npm run apply`'s state check and
+  // Terraform's own refusal of a stale saved plan.
+  const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', '-lock=false', ...(options.refreshOnly ? ['-refresh-only'] : []), `-out=${files.tfplan}`]);
   if (plan.status !== 0) throw new TerraformError(stack, 'plan', plan);
   const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
   fs.writeFileSync(files.text, plan.stdout);
@@ -92,14 +120,14 @@ export async function planStack(
   // One more provider start for the machine-readable plan; the text above is the plan's own.
   const json = await terraform(stackDir, ['show', '-json', files.tfplan]);
   if (json.status !== 0) throw new TerraformError(stack, 'show', json);
-  fs.writeFileSync(files.json, json.stdout);
+  // Only the saved plan keeps what Terraform marks sensitive (it holds the state by design).
+  const planJson = hideSensitiveValues(JSON.parse(json.stdout));
+  fs.writeFileSync(files.json, `${JSON.stringify(planJson)}\n`);
   // After the plan: with the archive provider, the zip is written during plan.
   copyStackConfig(stackDir, files.config);
 
-  const planJson = JSON.parse(json.stdout);
   const summary = summarizePlanJson(stack, planJson, warnings, initWarnings, options.refreshOnly);
-  const { add, change, replace, destroy } = summary.counts;
-  progress(`${stack}: ${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy, ${warnings.length} plan warnings`);
+  progress(`${stack}: ${describeCounts(summary.counts)}, ${warnings.length} plan warnings`);
   return { ...summary, files, terraformVersion: String(planJson.terraform_version) };
 }
 
@@ -124,6 +152,7 @@ const ATTRIBUTES: Record<string, Record<string, (values: any) => unknown>> = {
 };
 
 function actionOf(actions: string[]): ResourceChange['action'] {
+  if (actions.includes('forget')) return 'forget';
   if (actions.includes('delete') && actions.includes('create')) return 'replace';
   if (actions.includes('create')) return 'create';
   if (actions.includes('delete')) return 'destroy';
@@ -179,38 +208,70 @@ function withoutEmpty(value: unknown): unknown {
 const show = (value: unknown) => (value === undefined || value === null ? '(known after apply)' : String(value));
 
 /**
- * Reads `terraform show -json` of a plan into counts, reviewed attributes and outputs. For a
- * refresh-only plan (`drift`), what changed outside Terraform (`resource_drift`) is counted:
- * a resource changed in AWS as `change`, one deleted in AWS as `destroy`.
+ * `terraform plan`'s own line for counts (`N to add, N to change, N to replace, N to destroy`),
+ * with imports, forgets and moves named where there are any.
+ */
+export function describeCounts(counts: PlanCounts): string {
+  const extra = (['import', 'forget', 'move'] as const).filter((kind) => counts[kind] > 0).map((kind) => `${counts[kind]} to ${kind}`);
+  return [`${counts.add} to add`, `${counts.change} to change`, `${counts.replace} to replace`, `${counts.destroy} to destroy`, ...extra].join(', ');
+}
+
+/** Whether a plan changes anything, in AWS or in the state alone. */
+export const changesSomething = (counts: PlanCounts): boolean => Object.values(counts).some((count) => count > 0);
+
+/**
+ * Reads `terraform show -json` of a plan into counts, reviewed attributes and outputs, with
+ * what Terraform marks sensitive hidden. Besides what changes in AWS, what changes only in the
+ * state is counted and listed: an import (`change.importing`, even without a diff), a forget
+ * (`forget`: a `removed` block) and a move (`previous_address`). For a refresh-only plan
+ * (`drift`), what changed outside Terraform (`resource_drift`) is counted: a resource changed
+ * in AWS as `change`, one deleted in AWS as `destroy`.
  */
 export function summarizePlanJson(
   stack: string,
-  planJson: any,
+  rawPlanJson: any,
   warnings: readonly string[] = [],
   initWarnings: readonly string[] = [],
   drift = false,
 ): StackPlan {
-  const counts = { add: 0, change: 0, replace: 0, destroy: 0 };
+  const planJson = hideSensitiveValues(rawPlanJson);
+  const counts = { ...NO_CHANGES };
   const changes: ResourceChange[] = [];
   for (const change of (drift ? planJson.resource_drift : planJson.resource_changes) ?? []) {
     if (change.mode !== 'managed') continue;
     if (drift && !isDrift(change)) continue;
     const action = actionOf(change.change.actions);
-    if (action === 'no-op' || action === 'read') continue;
-    counts[({ create: 'add', update: 'change', replace: 'replace', destroy: 'destroy' } as const)[action]]++;
+    const importing = drift ? undefined : change.change.importing;
+    const movedFrom = drift || !change.previous_address || change.previous_address === change.address ? undefined : String(change.previous_address);
+    if (importing) counts.import++;
+    if (movedFrom) counts.move++;
+    if ((action === 'no-op' || action === 'read') && !importing && !movedFrom) continue;
+    if (action === 'forget') {
+      counts.forget++;
+      // Replaced by a new object while the old one is forgotten (`create` and `forget`).
+      if (change.change.actions.includes('create')) counts.add++;
+    } else if (action !== 'no-op' && action !== 'read') {
+      counts[({ create: 'add', update: 'change', replace: 'replace', destroy: 'destroy' } as const)[action]]++;
+    }
     const details: Record<string, string> = {};
     for (const [name, read] of Object.entries(ATTRIBUTES[change.type] ?? {})) {
       const before = read(change.change.before);
       const after = read(change.change.after);
       if (action === 'create') {
         if (after !== undefined) details[name] = show(after);
-      } else if (action === 'destroy') {
+      } else if (action === 'destroy' || action === 'forget') {
         if (before !== undefined) details[name] = show(before);
       } else if (JSON.stringify(before) !== JSON.stringify(after)) {
         details[name] = `${show(before)} → ${show(after)}`;
       }
     }
-    changes.push({ address: change.address, action, details });
+    changes.push({
+      address: change.address,
+      action,
+      details,
+      ...(importing && { importing: String(importing.id ?? importing.identity ?? '(an identity)') }),
+      ...(movedFrom && { movedFrom }),
+    });
   }
   const outputs: Record<string, string> = {};
   for (const [name, change] of Object.entries<any>(planJson.output_changes ?? {})) {

@@ -9,6 +9,18 @@ export const FUNCTION_PACKAGINGS = ['archive-provider', 'synth-zip'] as const;
 export type FunctionPackaging = (typeof FUNCTION_PACKAGINGS)[number];
 export const PACKAGING_VARIABLE = 'FUNCTION_PACKAGING';
 
+/**
+ * Whose credentials Terraform acts with in an environment's account.
+ * - `deploy-role` (default): it assumes `account.deployRoleArn` where the file names one, from
+ *   whatever credentials the person has (`cdktf deploy` from a laptop).
+ * - `caller`: the credentials it is given, as they are: a workflow job's OIDC role (the plan
+ *   role or the apply role). The plan job and the apply job then synthesize byte-identical
+ *   configuration, which `npm run apply` requires of a saved plan.
+ */
+export const DEPLOY_CREDENTIALS = ['deploy-role', 'caller'] as const;
+export type DeployCredentials = (typeof DEPLOY_CREDENTIALS)[number];
+export const CREDENTIALS_VARIABLE = 'DEPLOY_CREDENTIALS';
+
 /** What a synth was asked for. */
 export interface SynthSettings {
   readonly environmentName: string;
@@ -20,6 +32,8 @@ export interface SynthSettings {
    *   deploys that file; for machines that cannot install hashicorp/archive.
    */
   readonly packaging: FunctionPackaging;
+  /** Whose credentials Terraform uses (`DEPLOY_CREDENTIALS`; {@link DEPLOY_CREDENTIALS}). */
+  readonly credentials: DeployCredentials;
   /**
    * The local AWS Terraform talks to (`AWS_ENDPOINT_URL` on 127.0.0.1, localhost or [::1]): the
    * tiers' URL outputs are that emulator's URLs for the stage, since the stage's own
@@ -39,12 +53,20 @@ export function synthSettingsFrom(env: NodeJS.ProcessEnv): SynthSettings {
         `(synth-zip where hashicorp/archive cannot be installed; README "Packaging the function")`,
     );
   }
+  const credentials = env[CREDENTIALS_VARIABLE] || 'deploy-role';
+  if (!(DEPLOY_CREDENTIALS as readonly string[]).includes(credentials)) {
+    throw new ConfigError(
+      `${CREDENTIALS_VARIABLE}=${JSON.stringify(credentials)} is not a choice of credentials; use deploy-role (assume account.deployRoleArn, the default) ` +
+        `or caller (the credentials Terraform is given, as the workflows' jobs do)`,
+    );
+  }
   const offline = env.OFFLINE_PLAN ?? '';
   if (!['', '0', '1'].includes(offline)) throw new ConfigError(`OFFLINE_PLAN=${JSON.stringify(offline)} is not 0 or 1; use OFFLINE_PLAN=1 to plan without AWS`);
   return {
     environmentName: environmentNameFrom(env),
     offlinePlan: offline === '1',
     packaging: packaging as FunctionPackaging,
+    credentials: credentials as DeployCredentials,
     localAwsEndpoint: localAwsEndpoint(env.AWS_ENDPOINT_URL),
   };
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig } from '../config/environment-config';
+import type { DeployCredentials } from '../config/synth-settings';
 import { RoleSettings } from '../constructs/service-role';
 import { repairCdktfHcl } from './cdktf-hcl-repair';
 
@@ -25,6 +26,13 @@ export interface EnvironmentStackProps {
    * @default false
    */
   readonly offlinePlan?: boolean;
+  /**
+   * Whose credentials Terraform acts with: `deploy-role` assumes `account.deployRoleArn` (where
+   * set) for AWS and the S3 state; `caller` uses the credentials it is given as they are (a
+   * workflow job's role), so that every job synthesizes the same configuration.
+   * @default 'deploy-role'
+   */
+  readonly credentials?: DeployCredentials;
 }
 
 /**
@@ -49,7 +57,7 @@ export abstract class EnvironmentStack extends TerraformStack {
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     // Shows in CloudTrail who deployed: `<namePrefix>-<environment>-<stack>`.
     const sessionName = `${env.namePrefix}-${env.name}-${id}`;
-    const role = env.account.deployRoleArn;
+    const role = props.credentials === 'caller' ? undefined : env.account.deployRoleArn;
 
     if (env.state.type === 'local') {
       new LocalBackend(this, {

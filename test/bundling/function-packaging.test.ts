@@ -67,7 +67,13 @@ describe('function packaging', () => {
 
 describe('synth settings', () => {
   it('defaults to the archive provider, dev and AWS', () => {
-    expect(synthSettingsFrom({})).toEqual({ environmentName: 'dev', offlinePlan: false, packaging: 'archive-provider', localAwsEndpoint: undefined });
+    expect(synthSettingsFrom({})).toEqual({ environmentName: 'dev', offlinePlan: false, packaging: 'archive-provider', credentials: 'deploy-role', localAwsEndpoint: undefined });
+  });
+
+  it('takes DEPLOY_CREDENTIALS caller (the workflows) or deploy-role, and fails on another, naming the choices', () => {
+    expect(synthSettingsFrom({ DEPLOY_CREDENTIALS: 'caller' }).credentials).toBe('caller');
+    expect(synthSettingsFrom({ DEPLOY_CREDENTIALS: 'deploy-role' }).credentials).toBe('deploy-role');
+    expect(() => synthSettingsFrom({ DEPLOY_CREDENTIALS: 'admin' })).toThrow('DEPLOY_CREDENTIALS="admin" is not a choice of credentials; use deploy-role');
   });
 
   it('takes a loopback AWS_ENDPOINT_URL as the local AWS, and leaves any other endpoint to AWS', () => {

@@ -17,7 +17,7 @@ import { parseApplyArgs } from '../../scripts/apply';
 import { makeTempDir } from '../helpers';
 
 const SOURCE = { commit: 'c'.repeat(40), tree: 't'.repeat(40), dirty: false };
-const HERE = { environment: 'staging', source: SOURCE, terraform: '1.11.4' };
+const HERE = { environment: 'staging', source: SOURCE, terraform: '1.11.4', packaging: 'synth-zip', credentials: 'deploy-role' };
 
 function bundleWith(files: Record<string, string>, fields: Partial<Omit<BundleManifest, 'format' | 'files'>> = {}): { dir: string; manifest: BundleManifest } {
   const dir = makeTempDir('bundle-');
@@ -31,6 +31,7 @@ function bundleWith(files: Record<string, string>, fields: Partial<Omit<BundleMa
     offline: false,
     drift: false,
     packaging: 'synth-zip',
+    credentials: 'deploy-role',
     terraform: '1.11.4',
     providers: {},
     stacks: [{ name: 'standard', tfplan: 'standard.tfplan', config: 'standard', workdir: 'cdktf.out/stacks/standard', state: { lineage: '', serial: 0 } }],
@@ -67,14 +68,25 @@ describe('plan bundle manifest', () => {
     const { dir } = bundleWith({});
     const file = path.join(dir, 'manifest.json');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), format: 99 }));
-    expect(() => readManifest(dir)).toThrow(/has format 99; this checkout applies format 1/);
+    expect(() => readManifest(dir)).toThrow(/has format 99; this checkout applies format 2/);
   });
 
-  it('fails on a stack folder outside the project', () => {
-    for (const workdir of ['/etc/stacks', '../elsewhere/standard', 'standard']) {
-      const { dir } = bundleWith({}, { stacks: [{ name: 'standard', tfplan: 'standard.tfplan', config: 'standard', workdir, state: { lineage: '', serial: 0 } }] });
+  it('fails on a manifest not of the shape npm run plan writes, before anything is read by it', () => {
+    const { dir } = bundleWith({});
+    const file = path.join(dir, 'manifest.json');
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const cases: [object, string][] = [
+      [{ stacks: 'all' }, 'lists no stacks'],
+      [{ stacks: [{ name: 'standard' }] }, 'has a stack entry that is not {name, tfplan, config, workdir, state}'],
+      [{ stacks: [{ ...written.stacks[0], name: '../x' }] }, 'names a stack "../x", which no stack is called'],
+      [{ files: { '/etc/passwd': 'x' } }, 'lists "/etc/passwd", which is not a path inside the bundle'],
+      [{ files: { 'a/../../b': 'x' } }, 'lists "a/../../b", which is not a path inside the bundle'],
+      [{ files: null }, 'has no list of file hashes'],
+    ];
+    for (const [change, message] of cases) {
+      fs.writeFileSync(file, JSON.stringify({ ...written, ...change }));
       expect(() => readManifest(dir)).toThrow(BundleRefused);
-      expect(() => readManifest(dir)).toThrow(`workdir ${JSON.stringify(workdir)} is not a folder inside the project`);
+      expect(() => readManifest(dir)).toThrow(message);
     }
   });
 });
@@ -102,6 +114,15 @@ describe('what a bundle needs to match before it is applied', () => {
     expect(manifestProblems(manifest, { ...HERE, source: undefined })).toEqual([expect.stringContaining('this folder is not a git checkout')]);
   });
 
+  it('fails on other synth settings than the plan’s, naming the variable to set', () => {
+    expect(manifestProblems(manifest, { ...HERE, packaging: 'archive-provider' })).toEqual([
+      'the bundle was planned with FUNCTION_PACKAGING=synth-zip, this apply synthesizes archive-provider: set FUNCTION_PACKAGING=synth-zip',
+    ]);
+    expect(manifestProblems(manifest, { ...HERE, credentials: 'caller' })).toEqual([
+      'the bundle was planned with DEPLOY_CREDENTIALS=deploy-role, this apply synthesizes caller: set DEPLOY_CREDENTIALS=deploy-role',
+    ]);
+  });
+
   it('fails on another Terraform version, an offline plan and a drift report', () => {
     expect(manifestProblems(manifest, { ...HERE, terraform: '1.12.0' })).toEqual([
       'the bundle was planned with Terraform 1.11.4, this machine has 1.12.0; a saved plan applies only with the version that made it',
@@ -111,12 +132,12 @@ describe('what a bundle needs to match before it is applied', () => {
   });
 
   it('fails on a state whose lineage or serial moved since the plan, naming both', () => {
-    const stack = { ...manifest.stacks[0], state: { lineage: 'abc', serial: 4 } };
-    expect(stateProblem(stack, { lineage: 'abc', serial: 4 })).toBeUndefined();
-    expect(stateProblem(stack, { lineage: 'abc', serial: 5 })).toBe(
+    const planned = { lineage: 'abc', serial: 4 };
+    expect(stateProblem('standard', planned, { lineage: 'abc', serial: 4 })).toBeUndefined();
+    expect(stateProblem('standard', planned, { lineage: 'abc', serial: 5 })).toBe(
       'stack standard: its state moved since the plan (planned against lineage abc serial 4, now lineage abc serial 5): something was applied in between; plan again (npm run plan) and have that plan reviewed',
     );
-    expect(stateProblem({ ...stack, state: { lineage: '', serial: 0 } }, { lineage: 'xyz', serial: 1 })).toContain('planned against no state, now lineage xyz serial 1');
+    expect(stateProblem('standard', { lineage: '', serial: 0 }, { lineage: 'xyz', serial: 1 })).toContain('planned against no state, now lineage xyz serial 1');
   });
 });
 
@@ -154,13 +175,14 @@ describe('what goes into a bundle', () => {
 });
 
 describe('npm run apply arguments', () => {
-  it('takes one bundle folder', () => {
-    expect(parseApplyArgs(['plans/dev'])).toEqual({ bundle: 'plans/dev' });
+  it('takes one bundle folder, and the stacks it planned when not all', () => {
+    expect(parseApplyArgs(['plans/dev'])).toEqual({ bundle: 'plans/dev', stacks: [] });
+    expect(parseApplyArgs(['plans/dev', 'account-settings'])).toEqual({ bundle: 'plans/dev', stacks: ['account-settings'] });
   });
 
-  it('fails on no folder, two folders or an option, saying what it takes', () => {
-    expect(() => parseApplyArgs([])).toThrow('expected one bundle folder, got 0; use npm run apply -- plans/<environment>');
-    expect(() => parseApplyArgs(['plans/dev', 'plans/prod'])).toThrow('expected one bundle folder, got 2');
+  it('fails on no folder, a second folder or an option, saying what it takes', () => {
+    expect(() => parseApplyArgs([])).toThrow('expected a bundle folder, got none; use npm run apply -- plans/<environment> [account-settings standard premium]');
+    expect(() => parseApplyArgs(['plans/dev', 'plans/prod'])).toThrow('"plans/prod" is not a stack');
     expect(() => parseApplyArgs(['--force', 'plans/dev'])).toThrow(/^Unknown option '--force'.*; use npm run apply -- plans\/<environment>/);
   });
 });

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
 import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
-import { planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
+import { NO_CHANGES, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
+import { SENSITIVE, hideSensitiveValues } from '../../scripts/lib/sensitive-values';
 import { TerraformError } from '../../scripts/lib/terraform-run';
 import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { makeTempDir, terraformMissingReason } from '../helpers';
@@ -12,7 +13,7 @@ const recorded = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirnam
 describe('reading a recorded plan', () => {
   it('counts a first plan as 25 resources to add, with the attributes that matter', () => {
     const plan = summarizePlanJson('standard', recorded('dev-standard-create.json'));
-    expect(plan.counts).toEqual({ add: 25, change: 0, replace: 0, destroy: 0 });
+    expect(plan.counts).toEqual({ ...NO_CHANGES, add: 25 });
     const fn = plan.changes.find((change) => change.address.startsWith('aws_lambda_function.'));
     expect(fn).toEqual({
       address: 'aws_lambda_function.greeting-function_1D50C93D',
@@ -39,12 +40,97 @@ describe('reading a recorded plan', () => {
 
   it('tells updates, replacements and deletions apart, showing only what changed', () => {
     const plan = summarizePlanJson('standard', recorded('dev-standard-update.json'));
-    expect(plan.counts).toEqual({ add: 0, change: 1, replace: 1, destroy: 1 });
+    expect(plan.counts).toEqual({ ...NO_CHANGES, change: 1, replace: 1, destroy: 1 });
     expect(plan.changes.map((change) => [change.address.split('.')[0], change.action, change.details])).toEqual([
       ['aws_api_gateway_deployment', 'replace', {}],
       ['aws_iam_role', 'destroy', {}],
       ['aws_lambda_function', 'update', { memory: '128 MB → 256 MB' }],
     ]);
+  });
+});
+
+describe('what a plan changes in the state alone', () => {
+  const role = (actions: string[], extra: object = {}) => ({
+    address: 'aws_iam_role.logging-role',
+    mode: 'managed',
+    type: 'aws_iam_role',
+    change: { actions, before: { name: 'r' }, after: actions.includes('forget') ? null : { name: 'r' }, ...extra },
+  });
+
+  it('counts a forget (a removed block) as a change, so a plan that only forgets is not "No changes" and exits 2', () => {
+    const plan = summarizePlanJson('standard', { resource_changes: [role(['forget'])] });
+    expect(plan.counts).toEqual({ ...NO_CHANGES, forget: 1 });
+    expect(planExitCode([plan])).toBe(2);
+    const summary = renderSummary({ environment: 'prod', offline: false, plans: [plan] });
+    expect(summary).toContain('> **Warning: standard replaces 0, destroys 0 and forgets 1 (left in AWS, no longer managed) resources:** `aws_iam_role.logging-role` (forget)');
+    expect(summary).toContain('| standard | 0 | 0 | 0 | 0 | 0 | 1 | 0 | 0 |');
+    expect(summary).toContain('| `aws_iam_role.logging-role` | forget (left in AWS, no longer managed) |');
+    expect(summary).not.toContain('No changes.');
+  });
+
+  it('lists an import, with or without a diff, and a move, each as a change to the state', () => {
+    const plan = summarizePlanJson('standard', {
+      resource_changes: [
+        role(['no-op'], { importing: { id: 'hello-world-prod-standard-logging' } }),
+        { ...role(['update'], { importing: { id: 'x' } }), address: 'aws_iam_role.other' },
+        { ...role(['no-op']), address: 'aws_iam_role.renamed', previous_address: 'aws_iam_role.old' },
+        { ...role(['no-op']), address: 'aws_iam_role.untouched' },
+      ],
+    });
+    expect(plan.counts).toEqual({ ...NO_CHANGES, change: 1, import: 2, move: 1 });
+    expect(plan.changes.map((change) => change.address)).toEqual(['aws_iam_role.logging-role', 'aws_iam_role.other', 'aws_iam_role.renamed']);
+    expect(planExitCode([summarizePlanJson('standard', { resource_changes: [role(['no-op'], { importing: { id: 'r' } })] })])).toBe(2);
+    const summary = renderSummary({ environment: 'prod', offline: false, plans: [plan] });
+    expect(summary).toContain('> **State: standard imports 2 and moves 1 resources:**');
+    expect(summary).toContain('| `aws_iam_role.logging-role` | import of hello-world-prod-standard-logging |  |');
+    expect(summary).toContain('| `aws_iam_role.other` | import of x, update |  |');
+    expect(summary).toContain('| `aws_iam_role.renamed` | move from `aws_iam_role.old` |  |');
+    expect(summary).toContain('| standard | 0 | 1 | 0 | 0 | 2 | 0 | 1 | 0 |');
+  });
+});
+
+describe('values Terraform marks sensitive', () => {
+  const KEY = 'k3yV4lu3-0f-th3-cl13nt';
+  const planJson = {
+    configuration: { root_module: { variables: { token: { sensitive: true } } } },
+    variables: { token: { value: 'variable-secret' } },
+    resource_changes: [
+      {
+        address: 'aws_api_gateway_api_key.proxy-api_key',
+        mode: 'managed',
+        type: 'aws_api_gateway_api_key',
+        change: { actions: ['update'], before: { name: 'k', value: KEY, tags: { a: 'b' } }, after: { name: 'k2', value: KEY, tags: { a: 'b' } }, before_sensitive: { value: true, tags: {} }, after_sensitive: { value: true } },
+      },
+    ],
+    output_changes: {
+      api_key_value: { actions: ['create'], before: null, after: KEY, after_unknown: false, before_sensitive: false, after_sensitive: true },
+      function_name: { actions: ['no-op'], before: 'f', after: 'f', after_unknown: false, before_sensitive: false, after_sensitive: false },
+    },
+    prior_state: {
+      values: {
+        outputs: { api_key_value: { sensitive: true, value: KEY } },
+        root_module: { resources: [{ address: 'aws_api_gateway_api_key.proxy-api_key', values: { name: 'k', value: KEY, list: [KEY, 'open'] }, sensitive_values: { value: true, list: [true, false] } }], child_modules: [{ resources: [{ values: { value: KEY }, sensitive_values: { value: true } }] }] },
+      },
+    },
+    planned_values: { outputs: { api_key_value: { sensitive: true, value: KEY } }, root_module: { resources: [{ values: { name: 'k2', value: KEY }, sensitive_values: { value: true } }] } },
+  };
+
+  it('hides them everywhere in the JSON plan, and nothing else', () => {
+    const hidden = hideSensitiveValues(planJson);
+    expect(JSON.stringify(hidden)).not.toContain(KEY);
+    expect(JSON.stringify(hidden)).not.toContain('variable-secret');
+    expect(hidden.resource_changes[0].change.before).toEqual({ name: 'k', value: SENSITIVE, tags: { a: 'b' } });
+    expect(hidden.resource_changes[0].change.after).toEqual({ name: 'k2', value: SENSITIVE, tags: { a: 'b' } });
+    expect(hidden.prior_state.values.root_module.resources[0].values.list).toEqual([SENSITIVE, 'open']);
+    expect(hidden.output_changes.function_name.after).toBe('f');
+    // The input is left as it was.
+    expect(JSON.stringify(planJson)).toContain(KEY);
+  });
+
+  it('shows a sensitive output as Terraform does, (sensitive value), in the summary', () => {
+    const plan = summarizePlanJson('standard', planJson);
+    expect(plan.outputs).toEqual({ api_key_value: SENSITIVE, function_name: 'f' });
+    expect(renderSummary({ environment: 'prod', offline: false, plans: [plan] })).not.toContain(KEY);
   });
 });
 
@@ -55,8 +141,8 @@ describe('summary.md', () => {
   it('has a row of counts per stack and a table of changed resources', () => {
     const summary = renderSummary({ environment: 'dev', offline: false, plans: [create, update] });
     expect(summary).toContain('# Terraform plan: dev');
-    expect(summary).toContain('| standard | 25 | 0 | 0 | 0 | 0 |');
-    expect(summary).toContain('| premium | 0 | 1 | 1 | 1 | 1 |');
+    expect(summary).toContain('| standard | 25 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |');
+    expect(summary).toContain('| premium | 0 | 1 | 1 | 1 | 0 | 0 | 0 | 1 |');
     expect(summary).toContain('| `aws_lambda_function.greeting-function_1D50C93D` | update | memory: 128 MB → 256 MB |');
     expect(summary).toContain('- `hello_url`: https://abc123.execute-api.eu-central-1.amazonaws.com/test/hello');
     expect(summary).not.toContain('Planned offline');
@@ -134,7 +220,7 @@ describe('plan helpers', () => {
   });
 
   it('exits as terraform plan -detailed-exitcode does: 0 for no changes, 2 for any', () => {
-    const plan = (add: number, destroy = 0) => ({ ...summarizePlanJson('standard', { resource_changes: [] }), counts: { add, change: 0, replace: 0, destroy } });
+    const plan = (add: number, destroy = 0) => ({ ...summarizePlanJson('standard', { resource_changes: [] }), counts: { ...NO_CHANGES, add, destroy } });
     expect(planExitCode([plan(0), plan(0)])).toBe(0);
     expect(planExitCode([plan(0), plan(3)])).toBe(2);
     expect(planExitCode([plan(0, 1)])).toBe(2);
@@ -157,7 +243,7 @@ describe('plan helpers', () => {
       ],
     };
     const drift = summarizePlanJson('standard', planJson, [], [], true);
-    expect(drift.counts).toEqual({ add: 0, change: 2, replace: 0, destroy: 0 });
+    expect(drift.counts).toEqual({ ...NO_CHANGES, change: 2 });
     expect(drift.changes).toEqual([
       { address: 'aws_lambda_function.f', action: 'update', details: { memory: '128 MB → 256 MB' } },
       { address: 'aws_cloudwatch_metric_alarm.t', action: 'update', details: {} },

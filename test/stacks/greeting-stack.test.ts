@@ -131,6 +131,20 @@ describe('GreetingStack', () => {
     expect([callerCredentials.allowed_account_ids, callerCredentials.assume_role]).toEqual([['123456789012'], undefined]);
   });
 
+  it("uses the credentials it is given, as the workflows' jobs do, with DEPLOY_CREDENTIALS=caller: no role assumed by the provider or the backend", () => {
+    const env = environment('prod', {
+      account: { id: '210987654321', deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' },
+      state: { type: 's3', bucket: 'acme-tfstate', keyPrefix: 'hello-world/prod', region: 'eu-west-1' },
+    });
+    const asCaller = synthStack(env, 'standard', { credentials: 'caller' });
+    const tf = parse(asCaller);
+    expect([tf.provider.aws[0].allowed_account_ids, tf.provider.aws[0].assume_role]).toEqual([['210987654321'], undefined]);
+    expect(tf.terraform.backend.s3.assume_role).toBeUndefined();
+    expect(tf.terraform.backend.s3.allowed_account_ids).toEqual(['210987654321']);
+    expect(asCaller).not.toContain('role/deploy');
+    expect(synthStack(env, 'standard')).toContain('role/deploy');
+  });
+
   it('requires the Terraform version its state locking needs', () => {
     expect(parse(synthStack(environment('dev'), 'standard')).terraform.required_version).toBe('>= 1.10.0');
   });
