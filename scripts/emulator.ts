@@ -48,7 +48,7 @@ async function main(): Promise<number | undefined> {
   const { region } = loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments'));
   const server = await startEmulatorServer({ port });
   stopOnSignals(server, say, false);
-  console.log(`The local AWS answers on ${server.endpoint} (IAM, Lambda, API Gateway, Logs, CloudWatch, SNS, STS, S3, WAFv2). In another shell:\n`);
+  console.log(`The local AWS answers on ${server.endpoint} (IAM, Lambda, API Gateway, Logs, CloudWatch, SNS, STS, S3, KMS, WAFv2). In another shell:\n`);
   for (const line of emulatorExports(server.endpoint, region, PROJECT_ROOT)) console.log(`  ${line}`);
   console.log(`\nthen, for example:\n`);
   console.log(`  npx cdktf deploy account-settings && npx cdktf deploy standard premium`);

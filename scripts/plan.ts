@@ -159,7 +159,8 @@ export async function planEnvironment(options: PlanEnvironmentOptions): Promise<
   } catch (error) {
     return fail([{ stack: '(account)', message: `could not check the account: ${(error as Error).message}` }]);
   }
-  const stacks = (options.stacks.length ? [...new Set(options.stacks)] : Object.keys(stackDirs)).sort((a, b) => STACKS.indexOf(a) - STACKS.indexOf(b));
+  // The account's bootstrap stack is an administrator's (cdktf deploy bootstrap), never planned here.
+  const stacks = (options.stacks.length ? [...new Set(options.stacks)] : Object.keys(stackDirs).filter((stack) => STACKS.includes(stack))).sort((a, b) => STACKS.indexOf(a) - STACKS.indexOf(b));
   const missing = stacks.filter((stack) => !stackDirs[stack]);
   if (missing.length) {
     return fail(missing.map((stack) => ({ stack, message: `${options.environment} has no stack ${stack}; its stacks are ${Object.keys(stackDirs).join(', ')}` })));

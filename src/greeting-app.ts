@@ -6,8 +6,9 @@ import { zipSingleFile } from './bundling/function-zip';
 import { DeployCredentials, FunctionPackaging, SynthSettings } from './config/synth-settings';
 import { EnvironmentConfig } from './config/environment-config';
 import { TIER_CATALOG, TierCatalog } from './config/tier-catalog';
-import { loadCheckedEnvironment } from './config/environment-set';
+import { loadCheckedEnvironments } from './config/environment-set';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-settings-stack';
+import { BOOTSTRAP_STACK, BootstrapStack } from './stacks/bootstrap-stack';
 import { GreetingStack } from './stacks/greeting-stack';
 import { forgetStaleBackend } from './backend/stale-backend';
 import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackProviderLock } from './providers/provider-locks';
@@ -56,6 +57,12 @@ export interface GreetingApp {
   readonly stacks: readonly GreetingStack[];
   /** The account's API Gateway settings, when the environment creates them. */
   readonly accountSettings?: AccountSettingsStack;
+  /**
+   * What the account needs before the workflows can plan and apply there, when the environment
+   * has a `ci` section: an administrator deploys it (`cdktf deploy bootstrap`); `npm run plan`
+   * and `npm run apply` never touch it.
+   */
+  readonly bootstrap?: BootstrapStack;
   /** Absolute folder each stack is synthesized to, by stack name. */
   readonly stackDirs: Readonly<Record<string, string>>;
 }
@@ -68,7 +75,7 @@ export interface GreetingApp {
 export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const tiers = options.tiers ?? TIER_CATALOG;
   // Checked with every other environment of the project: none may reach another.
-  const environment = loadCheckedEnvironment(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
+  const { environment, environments } = loadCheckedEnvironments(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
   const codeFile = buildHandlerBundle(options.projectRoot).file;
   const packaging = options.packaging ?? 'archive-provider';
   // Beside the bundle, rebuilt with it: the same bytes for the same code.
@@ -88,7 +95,10 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const stacks = tiers.map(
     ({ name: tier }) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
   );
-  return { app, environment, stacks, accountSettings, stackDirs };
+  const bootstrap = environment.ci
+    ? new BootstrapStack(app, BOOTSTRAP_STACK, { environment, environments, projectRootFromStack: stackProps(BOOTSTRAP_STACK).projectRootFromStack })
+    : undefined;
+  return { app, environment, stacks, accountSettings, bootstrap, stackDirs };
 }
 
 /**
@@ -101,7 +111,7 @@ export function synthesizeGreetingApp(options: GreetingAppOptions): GreetingApp 
   const lockFile = path.join(options.projectRoot, PROVIDER_LOCK_FILE);
   if (!fs.existsSync(lockFile)) throw new Error(`${lockFile} is missing: it holds the reviewed provider checksums every stack's terraform init verifies; restore it from git`);
   const lockText = fs.readFileSync(lockFile, 'utf8');
-  const stacks = [...(greetingApp.accountSettings ? [greetingApp.accountSettings] : []), ...greetingApp.stacks];
+  const stacks = [...(greetingApp.accountSettings ? [greetingApp.accountSettings] : []), ...greetingApp.stacks, ...(greetingApp.bootstrap ? [greetingApp.bootstrap] : [])];
   // Checked before anything is written.
   const locks = stacks.map((stack) => ({ dir: greetingApp.stackDirs[stack.node.id], lock: stackProviderLock(stack.node.id, requiredProviders(stack), lockText) }));
   greetingApp.app.synth();

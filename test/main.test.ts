@@ -44,8 +44,8 @@ describe('the cdktf app (main.ts)', () => {
   });
 
   it.each([
-    ['staging', ['account-settings', 'premium', 'standard']],
-    ['prod', ['account-settings', 'premium', 'standard']],
+    ['staging', ['account-settings', 'bootstrap', 'premium', 'standard']],
+    ['prod', ['account-settings', 'bootstrap', 'premium', 'standard']],
   ])('names the %s stacks after their environment, with state in S3 under its own key', (environment, stacks) => {
     const result = synth(checkout(), environment);
     expect(result.status).toBe(0);

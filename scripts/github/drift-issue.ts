@@ -1,5 +1,5 @@
 import { GitHubClient } from './github-client';
-import { commentBody } from './plan-comment';
+import { WORKFLOW_COMMENTER, commentBody } from './plan-comment';
 
 /** The label of drift issues, and the hidden first line naming the environment of one. */
 export const DRIFT_LABEL = 'drift';
@@ -13,18 +13,22 @@ export interface DriftInput {
   readonly summary: string;
   /** Which run checked. */
   readonly footer: string;
+  /** The login the workflow writes as: only its own issues are updated or closed. @default WORKFLOW_COMMENTER */
+  readonly author?: string;
 }
 
 export type DriftAction = 'opened' | 'updated' | 'closed' | 'none';
 
 /**
- * One open issue per environment while it drifts: opened on the first drift, its body kept
+ * One open issue per environment while it drifts (the workflow's own: found by marker and
+ * author): opened on the first drift, its body kept
  * current while drift lasts, closed with a comment once a check finds none.
  */
 export async function reconcileDriftIssue(client: GitHubClient, input: DriftInput): Promise<{ action: DriftAction; number?: number }> {
   const marker = driftIssueMarker(input.environment);
-  const open = (await client.paginate<{ number: number; body?: string; pull_request?: unknown }>(client.repoPath(`/issues?state=open&labels=${DRIFT_LABEL}`))).filter(
-    (issue) => !issue.pull_request && issue.body?.startsWith(marker),
+  const author = input.author ?? WORKFLOW_COMMENTER;
+  const open = (await client.paginate<{ number: number; body?: string; pull_request?: unknown; user?: { login?: string } | null }>(client.repoPath(`/issues?state=open&labels=${DRIFT_LABEL}`))).filter(
+    (issue) => !issue.pull_request && issue.user?.login === author && issue.body?.startsWith(marker),
   );
   const issue = open[0];
   if (input.drifted) {

@@ -39,6 +39,11 @@ export class GitHubClient {
     return new GitHubClient({ apiUrl: env.GITHUB_API_URL, token: env.GITHUB_TOKEN ?? '', repository: env.GITHUB_REPOSITORY ?? '' });
   }
 
+  /** GITHUB_REPOSITORY: `owner/name`. */
+  get repository(): string {
+    return this.options.repository;
+  }
+
   /** `/repos/<owner>/<name>` + `path`. */
   repoPath(path: string): string {
     return `/repos/${this.options.repository}${path}`;

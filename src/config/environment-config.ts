@@ -10,6 +10,7 @@ import {
   apiKeyClientsProblem,
   apiKeyClientsWithoutKeysProblem,
   describeValue,
+  gitHubRepositoryProblem,
   greetingProblem,
   logRetentionProblem,
   memorySizeProblem,
@@ -263,8 +264,11 @@ const localStateSchema = strictObject({ type: z.literal('local') }, () => '', 'u
 const s3StateSchema = strictObject(
   {
     type: z.literal('s3'),
-    /** Bucket that holds this environment's state. */
-    bucket: checked<string>(s3BucketNameProblem),
+    /**
+     * Bucket that holds this environment's state; unset: `<namePrefix>-terraform-state-<account
+     * id>` (`defaultStateBucket`), which the account's bootstrap stack creates.
+     */
+    bucket: optionalChecked<string>(s3BucketNameProblem),
     /** Key prefix; the stack name and `.tfstate` are appended. */
     keyPrefix: checked<string>((value) =>
       typeof value === 'string' && /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(value)
@@ -367,13 +371,18 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
      */
     ci: strictObject(
       {
-        /** Read-only role the pull-request plan and the drift check assume. */
+        /** The GitHub repository whose workflows plan and apply: the only one the roles trust. */
+        repository: checked<string>(gitHubRepositoryProblem),
+        /**
+         * Read-only role the pull-request plan and the drift check assume (GitHub environment
+         * `<env>-plan`); the bootstrap stack creates it under this name.
+         */
         planRoleArn: checked<string>(inAwsPartition(roleArnProblem)),
-        /** Role the apply after merge assumes (it may assume `account.deployRoleArn`). */
+        /** Role the apply after merge assumes (GitHub environment `<env>`); the bootstrap stack creates it under this name. */
         applyRoleArn: checked<string>(inAwsPartition(roleArnProblem)),
       },
       (value) =>
-        `${describeValue(value)} is not a CI setting; use {"planRoleArn": "arn:aws:iam::<account>:role/<read-only role>", "applyRoleArn": "arn:aws:iam::<account>:role/<apply role>"}`,
+        `${describeValue(value)} is not a CI setting; use {"repository": "<owner>/<name>", "planRoleArn": "arn:aws:iam::<account>:role/<read-only role>", "applyRoleArn": "arn:aws:iam::<account>:role/<apply role>"}`,
     ).optional(),
     /** What the organisation requires of every IAM role the stacks create. */
     iam: strictObject(
@@ -432,6 +441,13 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
       message: `set, but the state is ${describeValue(file.state.type)}: a workflow's local state would not outlive its job; keep the state in S3 (state.type "s3") or leave ci out`,
     });
   }
+  if (file.ci && typeof file.ci.planRoleArn === 'string' && file.ci.planRoleArn === file.ci.applyRoleArn) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['ci', 'planRoleArn'],
+      message: `${describeValue(file.ci.planRoleArn)} is the apply role too, and a pull request's plan, which runs the pull request's code, would hold the apply role's rights; give the plan a role of its own`,
+    });
+  }
   for (const field of ['planRoleArn', 'applyRoleArn'] as const) {
     const roleAccount = typeof file.ci?.[field] === 'string' ? file.ci[field].split(':')[4] : undefined;
     if (roleAccount !== undefined && typeof file.account.id === 'string' && roleAccount !== file.account.id) {
@@ -478,7 +494,12 @@ export type TierConfig = z.output<ReturnType<typeof tierSchema>>;
 export type AlarmConfig = EnvironmentFile['alarms'];
 export type ApiGatewayCloudWatchRole = EnvironmentFile['apiGatewayCloudWatchRole'];
 export type LocalStateConfig = z.output<typeof localStateSchema>;
-export type S3StateConfig = z.output<typeof s3StateSchema> & { readonly region: string };
+export type S3StateConfig = z.output<typeof s3StateSchema> & {
+  readonly bucket: string;
+  readonly region: string;
+  /** The file names no bucket: the default one, which the account's bootstrap stack creates. */
+  readonly bucketFromBootstrap: boolean;
+};
 export type StateConfig = LocalStateConfig | S3StateConfig;
 
 /** One environment once loaded and validated: every default filled in, every value checked. */

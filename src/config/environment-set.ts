@@ -73,6 +73,19 @@ export function environmentSetProblems(environments: readonly EnvironmentConfig[
       );
     }
   }
+  const byCiRole = groupBy(
+    environments.flatMap((environment) => (environment.ci ? [environment.ci.planRoleArn, environment.ci.applyRoleArn].map((arn) => ({ environment, arn })) : [])),
+    (entry) => entry.arn,
+  );
+  for (const [arn, sharing] of byCiRole) {
+    const owners = [...new Set(sharing.map((entry) => entry.environment))];
+    if (owners.length > 1) {
+      problems.push(
+        `${owners.map(file).join(' and ')}: ${names(owners)} name the same CI role ${arn}, which trusts one GitHub environment only: ` +
+          `the workflows of all but one could not assume it, and whoever plans one could act in the other; give each environment roles of its own`,
+      );
+    }
+  }
   const byAccountRegion = groupBy(environments, (environment) => `${environment.account.id} ${environment.region}`);
   for (const sharing of byAccountRegion.values()) {
     const { id } = sharing[0].account;
@@ -112,14 +125,20 @@ export function environmentSetProblems(environments: readonly EnvironmentConfig[
  * every problem.
  */
 export function loadCheckedEnvironment(name: string, dir: string, tiers: TierCatalog = TIER_CATALOG): EnvironmentConfig {
+  return loadCheckedEnvironments(name, dir, tiers).environment;
+}
+
+/** As {@link loadCheckedEnvironment}, with every environment of `dir` (by name): the set it was checked with. */
+export function loadCheckedEnvironments(name: string, dir: string, tiers: TierCatalog = TIER_CATALOG): { environment: EnvironmentConfig; environments: readonly EnvironmentConfig[] } {
   const selected = loadEnvironment(name, dir, tiers);
   const others = listEnvironments(dir)
     .filter((other) => other !== name)
     .map((other) => loadEnvironment(other, dir, tiers));
   // By name, so the messages read the same whichever environment is synthesized.
-  const problems = environmentSetProblems([selected, ...others].sort((a, b) => a.name.localeCompare(b.name)));
+  const environments = [selected, ...others].sort((a, b) => a.name.localeCompare(b.name));
+  const problems = environmentSetProblems(environments);
   if (problems.length > 0) {
     throw new ConfigError(`${path.basename(dir)}/ holds environments that could reach each other:\n  - ${problems.join('\n  - ')}`);
   }
-  return selected;
+  return { environment: selected, environments };
 }

@@ -4,6 +4,7 @@ import { visit } from 'jsonc-parser';
 import { z } from 'zod';
 import { EnvironmentConfig, environmentSchemaFor } from './environment-config';
 import { TIER_CATALOG, TierCatalog, longestTierName } from './tier-catalog';
+import { defaultStateBucket } from '../rules/defaults';
 
 /** The variable that selects the environment, and its value when unset. */
 export const ENVIRONMENT_VARIABLE = 'ENVIRONMENT';
@@ -145,12 +146,27 @@ export function parseEnvironment(name: string, raw: unknown, source: string, tie
   const file = parsed.data;
   const nameProblem = environmentNameProblem(name, file.namePrefix, tiers);
   if (nameProblem) throw new ConfigError(`${source} is not a valid environment:\n  - ${nameProblem}`);
-  const state = file.state.type === 's3' ? { ...file.state, region: file.state.region ?? file.region } : file.state;
+  const state =
+    file.state.type === 's3'
+      ? {
+          ...file.state,
+          bucket: file.state.bucket ?? defaultStateBucket(file.namePrefix, file.account.id),
+          bucketFromBootstrap: file.state.bucket === undefined,
+          region: file.state.region ?? file.region,
+        }
+      : file.state;
   return { name, ...file, state };
 }
 
 /** What a tier's resources are named after, its function first: `<namePrefix>-<environment>-<tier>`. */
 export const tierBaseName = (environment: Pick<EnvironmentConfig, 'name' | 'namePrefix'>, tier: string) => `${environment.namePrefix}-${environment.name}-${tier}`;
+
+/**
+ * The KMS key (by its alias, in the environment's region) that seals the saved plans a pull
+ * request's plan job uploads: the plan role may encrypt with it, only the apply role decrypt.
+ * The account's bootstrap stack creates it.
+ */
+export const planBundleKeyAlias = (environment: Pick<EnvironmentConfig, 'name' | 'namePrefix'>) => `alias/${environment.namePrefix}-${environment.name}-plan-bundles`;
 
 /** The longest name the stacks derive: `<namePrefix>-<environment>-<longest tier>-apigw-invoke`, an IAM role. */
 export const longestDerivedName = (name: string, namePrefix: string, tiers: TierCatalog = TIER_CATALOG) =>

@@ -228,6 +228,15 @@ export function s3BucketNameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A GitHub repository as `owner/name`, as the OIDC token's `repository` claim and `sub` carry it
+ * (GitHub: owners of 1 to 39 letters, digits and hyphens; names of letters, digits, ".", "_", "-").
+ */
+export function gitHubRepositoryProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/.test(value) && !/^\.{1,2}$/.test(value.split('/')[1])) return undefined;
+  return `${describeValue(value)} is not a GitHub repository; use owner/name as in its URL, such as "octo-org/greeting-service"`;
+}
+
 /** A managed policy ARN, as IAM takes it for a role's permissions boundary. */
 export function permissionsBoundaryProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,128}$/.test(value)) {

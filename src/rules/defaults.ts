@@ -8,6 +8,12 @@
 /** First part of every resource name of an environment. */
 export const DEFAULT_NAME_PREFIX = 'hello-world';
 
+/**
+ * The S3 bucket of an environment's state when its file names none: one per name prefix and
+ * account (bucket names are global), created by the account's bootstrap stack.
+ */
+export const defaultStateBucket = (namePrefix: string, accountId: string) => `${namePrefix}-terraform-state-${accountId}`;
+
 /** Lambda memory, MB (it also buys CPU). */
 export const DEFAULT_MEMORY_MB = 128;
 /** Lambda timeout, seconds. */

@@ -48,6 +48,16 @@ describe('environments checked together', () => {
     expect(environmentSetProblems([environment('sandbox'), environment('qa'), environment('live')])).toEqual([]);
   });
 
+  it('fails two environments that name the same CI role, which trusts one GitHub environment only', () => {
+    const ci = { repository: 'octo-org/app', planRoleArn: 'arn:aws:iam::222222222222:role/plan', applyRoleArn: 'arn:aws:iam::222222222222:role/apply' };
+    const qa = environment('qa', { ci });
+    const other = environment('other', { ...FIXTURES.qa, apiGatewayCloudWatchRole: 'existing', state: { type: 's3', bucket: 'state-222222222222', keyPrefix: 'app/other' }, ci: { ...ci, planRoleArn: 'arn:aws:iam::222222222222:role/other-plan' } });
+    expect(environmentSetProblems([qa, other])).toEqual([
+      'environments/qa.json and environments/other.json: qa and other name the same CI role arn:aws:iam::222222222222:role/apply, which trusts one GitHub environment only: ' +
+        'the workflows of all but one could not assume it, and whoever plans one could act in the other; give each environment roles of its own',
+    ]);
+  });
+
   it("fails a non-production environment in production's account, naming both files and the fix", () => {
     const qa = environment('qa', { account: { id: '333333333333', deployRoleArn: 'arn:aws:iam::333333333333:role/deploy' } });
     expect(environmentSetProblems([environment('live'), qa])).toEqual([

@@ -132,8 +132,13 @@ describe('environment configuration', () => {
     }
   });
 
+  it("defaults an S3 state's bucket to the one the account's bootstrap stack creates, named after the prefix and the account", () => {
+    expect(parse({ ...REQUIRED, state: { type: 's3', keyPrefix: 'hello/dev' } }).state).toMatchObject({ bucket: 'hello-world-terraform-state-123456789012', bucketFromBootstrap: true });
+  });
+
   it('reads an S3 state setting, defaulting its region and locking', () => {
     expect(parse({ ...REQUIRED, region: 'eu-west-1', state: { type: 's3', bucket: 'my-state', keyPrefix: 'hello/prod' } }).state).toEqual({
+      bucketFromBootstrap: false,
       type: 's3',
       bucket: 'my-state',
       keyPrefix: 'hello/prod',
@@ -211,7 +216,6 @@ describe('environment configuration', () => {
     [{ tiers: { gold: { memoryMb: 2048 } } }, 'tiers.gold: unknown tier; use standard or premium'],
     [{ memory: 512 }, 'memory: unknown field; use one of region, account, namePrefix'],
     [{ state: { type: 'gcs' } }, 'state: {"type":"gcs"} is not a state setting; use {"type": "local"} or {"type": "s3"'],
-    [{ state: { type: 's3', keyPrefix: 'k' } }, 'state.bucket: missing is not an S3 bucket name'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: '/k/' } }, 'state.keyPrefix: "/k/" is not a key prefix'],
     [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k', useLockfile: 'yes' } }, 'state.useLockfile: "yes" is not true or false'],
     [{ tiers: { standard: { throttle: { rateLimit: 100, burstLimit: 50 } } } }, 'tiers.standard.throttle.burstLimit: 50 is below the rate limit 100; make the burst at least the rate'],
@@ -227,15 +231,23 @@ describe('environment configuration', () => {
       'account.deployRoleArn: "arn:aws:iam::210987654321:role/deploy" is a role of account 210987654321, not of 123456789012; use the deploy role of account 123456789012',
     ],
     [
-      { ci: { planRoleArn: 'arn:aws:iam::123456789012:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
+      { ci: { repository: 'octo-org/app', planRoleArn: 'arn:aws:iam::123456789012:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
       'ci: set, but the state is "local": a workflow\'s local state would not outlive its job; keep the state in S3 (state.type "s3") or leave ci out',
     ],
     [
-      { state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { planRoleArn: 'arn:aws:iam::210987654321:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
+      { state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { repository: 'octo-org/app', planRoleArn: 'arn:aws:iam::210987654321:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
       'ci.planRoleArn: "arn:aws:iam::210987654321:role/plan" is a role of account 210987654321, not of 123456789012; use a role of the environment\'s account',
     ],
-    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { planRoleArn: 'plan' } }, 'ci.planRoleArn: "plan" is not an IAM role ARN'],
-    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: 'github' }, 'ci: "github" is not a CI setting; use {"planRoleArn"'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { repository: 'octo-org/app', planRoleArn: 'plan' } }, 'ci.planRoleArn: "plan" is not an IAM role ARN'],
+    [{ state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: 'github' }, 'ci: "github" is not a CI setting; use {"repository": "<owner>/<name>", "planRoleArn"'],
+    [
+      { state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { repository: 'https://github.com/octo-org/app', planRoleArn: 'arn:aws:iam::123456789012:role/plan', applyRoleArn: 'arn:aws:iam::123456789012:role/apply' } },
+      'ci.repository: "https://github.com/octo-org/app" is not a GitHub repository; use owner/name as in its URL, such as "octo-org/greeting-service"',
+    ],
+    [
+      { state: { type: 's3', bucket: 'b-1', keyPrefix: 'k' }, ci: { repository: 'octo-org/app', planRoleArn: 'arn:aws:iam::123456789012:role/ci', applyRoleArn: 'arn:aws:iam::123456789012:role/ci' } },
+      'ci.planRoleArn: "arn:aws:iam::123456789012:role/ci" is the apply role too, and a pull request\'s plan, which runs the pull request\'s code, would hold the apply role\'s rights; give the plan a role of its own',
+    ],
     [{ alarms: { api5xx: 0 } }, 'alarms.api5xx: 0 is not a threshold; use a whole count of at least 1 per 5 minutes'],
     [{ alarms: { snsTopicArn: 'on-call' } }, 'alarms.snsTopicArn: "on-call" is not an SNS topic ARN'],
     [{ logsKmsKeyArn: 'alias/logs' }, 'logsKmsKeyArn: "alias/logs" is not a KMS key ARN'],

@@ -10,14 +10,20 @@ import * as path from 'path';
 import { zipSync } from 'fflate';
 import { GitHubClient } from '../../scripts/github/github-client';
 import { reconcileDriftIssue } from '../../scripts/github/drift-issue';
-import { GITHUB_BODY_LIMIT, upsertPlanComment } from '../../scripts/github/plan-comment';
-import { downloadReviewedBundle } from '../../scripts/github/reviewed-bundle';
+import { GITHUB_BODY_LIMIT, WORKFLOW_COMMENTER, upsertPlanComment } from '../../scripts/github/plan-comment';
+import { PLAN_WORKFLOW, downloadReviewedBundle } from '../../scripts/github/reviewed-bundle';
 import { ciEnvironments, parseGitHubArgs, runGitHubCommand } from '../../scripts/github';
 import { PROJECT_ROOT, makeTempDir } from '../helpers';
 
 const TOKEN = 'ghs_test';
 const REPO = 'octo-org/greeting-service';
 const TREE = 'a'.repeat(40);
+/** The merge commit on main being applied, and the head of the pull request it merged. */
+const MERGE = 'e'.repeat(40);
+const HEAD = 'f'.repeat(40);
+/** What GitHub's token comments as, and somebody else. */
+const BOT = { login: WORKFLOW_COMMENTER };
+const OUTSIDER = { login: 'mallory' };
 
 interface FakeIssue {
   number: number;
@@ -27,13 +33,28 @@ interface FakeIssue {
   state_reason?: string;
   labels: string[];
   pull_request?: object;
+  user: { login: string };
 }
 
-/** The GitHub endpoints the scripts use, over an in-memory store. */
+interface FakeRun {
+  id: number;
+  path: string;
+  event: string;
+  status: string;
+  conclusion: string | null;
+  head_sha: string;
+  head_repository: { full_name: string } | null;
+  repository: { full_name: string };
+}
+
+/** The GitHub endpoints the scripts use, over an in-memory store, answering as GitHub's REST API documents them. */
 class FakeGitHub {
-  comments: { id: number; issue: number; body: string }[] = [];
+  comments: { id: number; issue: number; body: string; user: { login: string } }[] = [];
   issues: FakeIssue[] = [];
   artifacts: { id: number; name: string; expired: boolean; created_at: string; workflow_run: { id: number }; zip: Uint8Array }[] = [];
+  runs: FakeRun[] = [];
+  /** GET /repos/{owner}/{repo}/commits/{sha}/pulls, by commit. */
+  pullsOfCommit: Record<string, object[]> = {};
   requests: string[] = [];
   failWith?: { status: number; message: string };
   private nextId = 1000;
@@ -78,13 +99,15 @@ class FakeGitHub {
     if ((match = /^\/issues\/(\d+)\/comments$/.exec(route))) {
       const issue = Number(match[1]);
       if (req.method === 'GET') return this.page(res, url, this.comments.filter((comment) => comment.issue === issue));
-      const comment = { id: this.nextId++, issue, body: body.body };
+      const comment = { id: this.nextId++, issue, body: body.body, user: BOT };
       this.comments.push(comment);
       return this.json(res, 201, comment);
     }
     if ((match = /^\/issues\/comments\/(\d+)$/.exec(route))) {
       const comment = this.comments.find((candidate) => candidate.id === Number(match![1]));
       if (!comment) return this.json(res, 404, { message: 'Not Found' });
+      // The workflow's token may edit and delete only its own comments.
+      if (comment.user.login !== BOT.login) return this.json(res, 403, { message: 'Resource not accessible by integration' });
       if (req.method === 'DELETE') {
         this.comments = this.comments.filter((candidate) => candidate !== comment);
         return res.writeHead(204).end();
@@ -98,7 +121,7 @@ class FakeGitHub {
         const state = url.searchParams.get('state') ?? 'open';
         return this.page(res, url, this.issues.filter((issue) => issue.state === state && labels.every((label) => issue.labels.includes(label))));
       }
-      const issue: FakeIssue = { number: this.issues.length + 1, title: body.title, body: body.body, labels: body.labels, state: 'open' };
+      const issue: FakeIssue = { number: this.issues.length + 1, title: body.title, body: body.body, labels: body.labels, state: 'open', user: BOT };
       this.issues.push(issue);
       return this.json(res, 201, issue);
     }
@@ -114,6 +137,11 @@ class FakeGitHub {
         artifacts: artifacts.map(({ zip, ...artifact }) => artifact),
       }));
     }
+    if ((match = /^\/actions\/runs\/(\d+)$/.exec(route))) {
+      const run = this.runs.find((candidate) => candidate.id === Number(match![1]));
+      return run ? this.json(res, 200, run) : this.json(res, 404, { message: 'Not Found' });
+    }
+    if ((match = /^\/commits\/([0-9a-f]{40})\/pulls$/.exec(route))) return this.page(res, url, this.pullsOfCommit[match[1]] ?? []);
     if ((match = /^\/actions\/artifacts\/(\d+)\/zip$/.exec(route))) {
       const artifact = this.artifacts.find((candidate) => candidate.id === Number(match![1]))!;
       return res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from(artifact.zip));
@@ -132,6 +160,8 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
     github.comments = [];
     github.issues = [];
     github.artifacts = [];
+    github.runs = [];
+    github.pullsOfCommit = {};
     github.failWith = undefined;
     github.requests = [];
     client = new GitHubClient({ apiUrl: github.url, token: TOKEN, repository: REPO });
@@ -139,7 +169,7 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
 
   describe('plan comments', () => {
     it('posts one comment per environment and updates it in place on the next push, leaving other comments alone', async () => {
-      github.comments.push({ id: 1, issue: 7, body: 'Looks good to me' });
+      github.comments.push({ id: 1, issue: 7, body: 'Looks good to me', user: OUTSIDER });
       expect((await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: '# Terraform plan: staging\n1 to add', footer: 'run 1' })).action).toBe('created');
       expect((await upsertPlanComment(client, { pullRequest: 7, environment: 'prod', summary: '# Terraform plan: prod', footer: 'run 1' })).action).toBe('created');
       const updated = await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: '# Terraform plan: staging\n2 to add', footer: 'run 2' });
@@ -156,18 +186,29 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
     });
 
     it('finds its comment past the first page of a long discussion', async () => {
-      for (let i = 0; i < 150; i++) github.comments.push({ id: i + 1, issue: 7, body: `comment ${i}` });
-      github.comments.splice(120, 0, { id: 999, issue: 7, body: '<!-- greeting-service plan: staging -->\nold' });
+      for (let i = 0; i < 150; i++) github.comments.push({ id: i + 1, issue: 7, body: `comment ${i}`, user: OUTSIDER });
+      github.comments.splice(120, 0, { id: 999, issue: 7, body: '<!-- greeting-service plan: staging -->\nold', user: BOT });
       const result = await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: 'new', footer: 'run 3' });
       expect(result).toEqual({ action: 'updated', id: 999 });
       expect(github.requests.filter((request) => request === `GET /repos/${REPO}/issues/7/comments`)).toHaveLength(2);
     });
 
     it('keeps the first of duplicate comments of an environment (two runs raced) and deletes the rest', async () => {
-      for (const id of [5, 6]) github.comments.push({ id, issue: 7, body: '<!-- greeting-service plan: staging -->\nrace' });
+      for (const id of [5, 6]) github.comments.push({ id, issue: 7, body: '<!-- greeting-service plan: staging -->\nrace', user: BOT });
       await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: 'settled', footer: 'run 4' });
       expect(github.comments.map((comment) => comment.id)).toEqual([5]);
       expect(github.comments[0].body).toContain('settled');
+    });
+
+    it("never edits or deletes somebody else's comment that starts with the marker: it comments anew and keeps its own current", async () => {
+      github.comments.push({ id: 3, issue: 7, body: '<!-- greeting-service plan: staging -->\n# Terraform plan: staging\nNo changes. Approve!', user: OUTSIDER });
+      const first = await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: '# Terraform plan: staging\n3 to destroy', footer: 'run 6' });
+      expect(first.action).toBe('created');
+      const second = await upsertPlanComment(client, { pullRequest: 7, environment: 'staging', summary: '# Terraform plan: staging\n4 to destroy', footer: 'run 7' });
+      expect(second).toEqual({ action: 'updated', id: first.id });
+      expect(github.comments.find((comment) => comment.id === 3)!.body).toContain('No changes. Approve!');
+      expect(github.comments.find((comment) => comment.id === first.id)!.body).toContain('4 to destroy');
+      expect(github.requests.filter((request) => request.startsWith('PATCH') || request.startsWith('DELETE'))).toEqual([`PATCH /repos/${REPO}/issues/comments/${first.id}`]);
     });
 
     it('cuts a summary longer than a GitHub comment can be, saying where the whole is', async () => {
@@ -194,18 +235,20 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
 
   describe('drift issues', () => {
     it('opens one issue per environment on drift, updates it while drift lasts, and closes it once drift is gone', async () => {
-      github.issues.push({ number: 1, title: 'unrelated', body: 'x', state: 'open', labels: ['drift'] });
-      github.issues.push({ number: 2, title: 'a PR', body: '<!-- greeting-service drift: staging -->', state: 'open', labels: ['drift'], pull_request: {} });
-      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: true, summary: 'memory 512 → 1024', footer: 'run 1' })).toEqual({ action: 'opened', number: 3 });
-      expect(await reconcileDriftIssue(client, { environment: 'prod', drifted: true, summary: 'retention', footer: 'run 1' })).toEqual({ action: 'opened', number: 4 });
-      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: true, summary: 'memory 512 → 2048', footer: 'run 2' })).toEqual({ action: 'updated', number: 3 });
-      expect(github.issues[2]).toMatchObject({ title: 'Drift in staging: AWS differs from the Terraform state', labels: ['drift'], state: 'open' });
-      expect(github.issues[2].body).toContain('512 → 2048');
+      github.issues.push({ number: 1, title: 'unrelated', body: 'x', state: 'open', labels: ['drift'], user: BOT });
+      github.issues.push({ number: 2, title: 'a PR', body: '<!-- greeting-service drift: staging -->', state: 'open', labels: ['drift'], pull_request: {}, user: BOT });
+      github.issues.push({ number: 3, title: "somebody else's", body: '<!-- greeting-service drift: staging -->', state: 'open', labels: ['drift'], user: OUTSIDER });
+      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: true, summary: 'memory 512 → 1024', footer: 'run 1' })).toEqual({ action: 'opened', number: 4 });
+      expect(await reconcileDriftIssue(client, { environment: 'prod', drifted: true, summary: 'retention', footer: 'run 1' })).toEqual({ action: 'opened', number: 5 });
+      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: true, summary: 'memory 512 → 2048', footer: 'run 2' })).toEqual({ action: 'updated', number: 4 });
+      expect(github.issues[3]).toMatchObject({ title: 'Drift in staging: AWS differs from the Terraform state', labels: ['drift'], state: 'open' });
+      expect(github.issues[3].body).toContain('512 → 2048');
 
-      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: false, summary: '', footer: 'run 3' })).toEqual({ action: 'closed', number: 3 });
-      expect(github.issues[2]).toMatchObject({ state: 'closed', state_reason: 'completed' });
-      expect(github.comments).toEqual([expect.objectContaining({ issue: 3, body: expect.stringContaining('No drift in staging any more.') })]);
-      expect(github.issues[3].state).toBe('open');
+      expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: false, summary: '', footer: 'run 3' })).toEqual({ action: 'closed', number: 4 });
+      expect(github.issues[3]).toMatchObject({ state: 'closed', state_reason: 'completed' });
+      expect(github.comments).toEqual([expect.objectContaining({ issue: 4, body: expect.stringContaining('No drift in staging any more.') })]);
+      expect(github.issues[4].state).toBe('open');
+      expect(github.issues[2]).toMatchObject({ state: 'open', body: '<!-- greeting-service drift: staging -->' });
       expect(await reconcileDriftIssue(client, { environment: 'staging', drifted: false, summary: '', footer: 'run 4' })).toEqual({ action: 'none' });
     });
 
@@ -221,47 +264,103 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
   });
 
   describe('the reviewed bundle', () => {
-    const artifact = (id: number, created_at: string, files: Record<string, string>, expired = false) => ({
+    const PULL = { number: 12, merged_at: '2026-12-01T12:00:00Z', merge_commit_sha: MERGE, head: { sha: HEAD, repo: { full_name: REPO } }, base: { ref: 'main', repo: { full_name: REPO } } };
+    const genuineRun = (id: number): FakeRun => ({
       id,
-      name: `plan-staging-${TREE}`,
-      expired,
-      created_at,
-      workflow_run: { id: id * 10 },
-      zip: zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.from(text)]))),
+      path: PLAN_WORKFLOW,
+      event: 'pull_request',
+      status: 'completed',
+      conclusion: 'success',
+      head_sha: HEAD,
+      head_repository: { full_name: REPO },
+      repository: { full_name: REPO },
+    });
+    /** An artifact named as the genuine one, of a run `run` (added to the runs). */
+    const artifact = (id: number, created_at: string, files: Record<string, string>, run: Partial<FakeRun> = {}, expired = false) => {
+      github.runs.push({ ...genuineRun(id * 10), ...run });
+      github.artifacts.push({
+        id,
+        name: `plan-staging-${TREE}`,
+        expired,
+        created_at,
+        workflow_run: { id: id * 10 },
+        zip: zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.from(text)]))),
+      });
+    };
+    const fetchInto = (dest: string) => downloadReviewedBundle(client, { environment: 'staging', commit: MERGE, tree: TREE, dest });
+
+    beforeEach(() => {
+      github.pullsOfCommit[MERGE] = [PULL];
     });
 
-    it('downloads the newest unexpired bundle planned for the tree into plans/<env>/, replacing what was there', async () => {
-      github.artifacts.push(artifact(1, '2026-11-30T10:00:00Z', { 'manifest.json': 'older' }));
-      github.artifacts.push(artifact(2, '2026-12-01T10:00:00Z', { 'manifest.json': 'newest', 'standard/.terraform.lock.hcl': 'lock' }));
-      github.artifacts.push(artifact(3, '2026-12-01T11:00:00Z', { 'manifest.json': 'expired' }, true));
+    it("downloads the bundle planned by the merged pull request's head in this repository, past newer look-alikes, replacing what was there", async () => {
+      artifact(1, '2026-11-30T10:00:00Z', { 'manifest.json': 'older genuine' });
+      artifact(2, '2026-12-01T10:00:00Z', { 'manifest.json': 'genuine', 'standard/.terraform.lock.hcl': 'lock' });
+      artifact(3, '2026-12-01T11:00:00Z', { 'manifest.json': 'from a fork' }, { head_repository: { full_name: 'mallory/greeting-service' } });
+      artifact(4, '2026-12-01T11:01:00Z', { 'manifest.json': 'another workflow' }, { path: '.github/workflows/forged.yml' });
+      artifact(5, '2026-12-01T11:02:00Z', { 'manifest.json': 'a failed run' }, { conclusion: 'failure' });
+      artifact(6, '2026-12-01T11:03:00Z', { 'manifest.json': 'another head' }, { head_sha: 'b'.repeat(40) });
+      artifact(7, '2026-12-01T11:04:00Z', { 'manifest.json': 'a push run' }, { event: 'push' });
+      artifact(8, '2026-12-01T11:05:00Z', { 'manifest.json': 'expired' }, {}, true);
+      artifact(9, '2026-12-01T11:06:00Z', { 'manifest.json': 'cancelled' }, { conclusion: 'cancelled' });
       const dest = path.join(makeTempDir('plans-'), 'staging');
       fs.mkdirSync(dest);
       fs.writeFileSync(path.join(dest, 'stale.txt'), '');
-      expect(await downloadReviewedBundle(client, { environment: 'staging', tree: TREE, dest })).toEqual({ artifactId: 2, runId: 20 });
-      expect(fs.readFileSync(path.join(dest, 'manifest.json'), 'utf8')).toBe('newest');
+      expect(await fetchInto(dest)).toEqual({ artifactId: 2, runId: 20, pullRequest: 12, headSha: HEAD });
+      expect(fs.readFileSync(path.join(dest, 'manifest.json'), 'utf8')).toBe('genuine');
       expect(fs.readFileSync(path.join(dest, 'standard', '.terraform.lock.hcl'), 'utf8')).toBe('lock');
       expect(fs.existsSync(path.join(dest, 'stale.txt'))).toBe(false);
+      expect(github.requests).toContain(`GET /repos/${REPO}/commits/${MERGE}/pulls`);
+    });
+
+    it('fails when only look-alikes are there, naming each artifact, its run and why, and writes nothing', async () => {
+      artifact(3, '2026-12-01T11:00:00Z', { 'manifest.json': 'x' }, { head_repository: { full_name: 'mallory/greeting-service' } });
+      artifact(4, '2026-12-01T11:01:00Z', { 'manifest.json': 'x' }, { path: '.github/workflows/forged.yml' });
+      artifact(5, '2026-12-01T11:02:00Z', { 'manifest.json': 'x' }, { conclusion: 'failure' });
+      artifact(6, '2026-12-01T11:03:00Z', { 'manifest.json': 'x' }, { head_sha: 'b'.repeat(40) });
+      artifact(7, '2026-12-01T11:04:00Z', { 'manifest.json': 'x' }, { event: 'pull_request_target' });
+      const parent = makeTempDir('plans-');
+      const failure = await fetchInto(path.join(parent, 'staging')).catch((error: Error) => error);
+      expect((failure as Error).message).toBe(
+        `no reviewed plan of staging for commit ${MERGE} (tree ${TREE}, pull request #12, head ${HEAD}; artifact plan-staging-${TREE}); passed over:\n` +
+          `- artifact 7 (run 70): a pull_request_target run, not a pull_request one\n` +
+          `- artifact 6 (run 60): planned head commit ${'b'.repeat(40)}, not ${HEAD}, the head pull request #12 merged\n` +
+          `- artifact 5 (run 50): a run that did not succeed (completed, failure)\n` +
+          `- artifact 4 (run 40): made by .github/workflows/forged.yml, not ${PLAN_WORKFLOW}\n` +
+          `- artifact 3 (run 30): from a fork (head repository mallory/greeting-service)\n` +
+          "this code was not planned in that pull request as merged (main moved after the plan?): re-run the pull request's plan against main and review it, or open a pull request with this commit",
+      );
+      expect(fs.readdirSync(parent)).toEqual([]);
+    });
+
+    it('fails when the commit is not the merge of a pull request into main (a push straight to main), downloading nothing', async () => {
+      artifact(2, '2026-12-01T10:00:00Z', { 'manifest.json': 'genuine' });
+      github.pullsOfCommit[MERGE] = [{ ...PULL, merged_at: null, merge_commit_sha: 'c'.repeat(40) }];
+      await expect(fetchInto(makeTempDir('plans-'))).rejects.toThrow(
+        `commit ${MERGE} is not the merge of one pull request into main (GitHub lists #12 for it, none merged as this commit): only the plan reviewed in a pull request is applied`,
+      );
+      github.pullsOfCommit[MERGE] = [{ ...PULL, base: { ref: 'release', repo: { full_name: REPO } } }];
+      await expect(fetchInto(makeTempDir('plans-'))).rejects.toThrow('is not the merge of one pull request into main');
+      github.pullsOfCommit[MERGE] = [];
+      await expect(fetchInto(makeTempDir('plans-'))).rejects.toThrow('(GitHub lists none for it)');
+      expect(github.requests.some((request) => request.includes('/zip'))).toBe(false);
     });
 
     it('fails when no bundle was reviewed for the tree, saying to re-plan, and leaves the folder alone', async () => {
-      github.artifacts.push({ ...artifact(1, '2026-11-30T10:00:00Z', {}), name: `plan-staging-${'b'.repeat(40)}` });
       const dest = makeTempDir('plans-');
-      await expect(downloadReviewedBundle(client, { environment: 'staging', tree: TREE, dest })).rejects.toThrow(
-        `no reviewed plan of staging for tree ${TREE} (artifact plan-staging-${TREE}): this code was not planned in a pull request as merged`,
-      );
+      await expect(fetchInto(dest)).rejects.toThrow(`no reviewed plan of staging for commit ${MERGE} (tree ${TREE}, pull request #12, head ${HEAD}; artifact plan-staging-${TREE}): there is none;`);
       expect(fs.existsSync(dest)).toBe(true);
     });
 
     it('fails on an artifact with a file outside the bundle folder, writing nothing', async () => {
-      github.artifacts.push(artifact(1, '2026-11-30T10:00:00Z', { 'manifest.json': 'm', '../escape.txt': 'x' }));
+      artifact(1, '2026-11-30T10:00:00Z', { 'manifest.json': 'm', '../escape.txt': 'x' });
       const parent = makeTempDir('plans-');
-      const dest = path.join(parent, 'staging');
-      await expect(downloadReviewedBundle(client, { environment: 'staging', tree: TREE, dest })).rejects.toThrow('holds "../escape.txt", outside the bundle folder');
+      await expect(fetchInto(path.join(parent, 'staging'))).rejects.toThrow('artifact 1 (run 10) holds "../escape.txt", outside the bundle folder');
       expect(fs.readdirSync(parent)).toEqual([]);
     });
 
-    it('fails on a tree that is not a git tree id', async () => {
-      await expect(downloadReviewedBundle(client, { environment: 'staging', tree: 'HEAD', dest: '/nonexistent' })).rejects.toThrow('--tree "HEAD" is not a git tree id');
+    it('fails on a commit that is not a commit id', async () => {
+      await expect(downloadReviewedBundle(client, { environment: 'staging', commit: 'HEAD', tree: TREE, dest: '/nonexistent' })).rejects.toThrow('--commit "HEAD" is not a commit id');
     });
   });
 });
@@ -272,9 +371,9 @@ describe('npm run github', () => {
   });
 
   it('fails on an unknown command, a missing option or one the command does not take, naming them', () => {
-    expect(() => parseGitHubArgs(['deploy'])).toThrow('"deploy" is not a command; use one of environments, comment, drift-issue, fetch-bundle');
+    expect(() => parseGitHubArgs(['deploy'])).toThrow('"deploy" is not a command; use one of environments, comment, drift-issue, seal-bundle, fetch-bundle');
     expect(() => parseGitHubArgs(['comment', '--environment', 'dev'])).toThrow('comment needs --pull-request, --summary');
-    expect(() => parseGitHubArgs(['environments', '--tree', TREE])).toThrow('environments takes no --tree; it takes no options');
+    expect(() => parseGitHubArgs(['environments', '--commit', MERGE])).toThrow('environments takes no --commit; it takes no options');
   });
 
   it('fails without the variables a GitHub job has, saying which', () => {
