@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -81,14 +82,22 @@ export interface Finished {
  * Runs a command as a shell would, in a process group of its own that is killed whole after
  * `timeoutMs`; terminal escape codes are stripped, so the output is what a person reads.
  */
-export function runAsTyped(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
+export function runAsTyped(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; /** Sees the output as it comes. */ onOutput?: (soFar: string) => void },
+): Promise<Finished> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     // Stopped with the rest of this process's groups: on a signal and after each test file (setup.ts).
     trackProcessGroup(child);
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const take = (chunk: string) => {
+      output += chunk;
+      options.onOutput?.(output);
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
     const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), options.timeoutMs ?? underLoad(240_000));
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -120,4 +129,22 @@ export function exportedEnvironment(lines: readonly string[]): NodeJS.ProcessEnv
     for (const [, name, value] of line.replace(/\s+#.*$/, '').matchAll(/(\w+)=(\S+)/g)) env[name] = value;
   }
   return env;
+}
+
+/**
+ * Every file under `dir` (symlinks not followed; git's index left out, which `git status` may
+ * refresh) → its sha256: two equal snapshots mean nothing was written, removed or added.
+ */
+export function folderSnapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (relative: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const inner = path.join(relative, entry.name);
+      if (entry.isDirectory()) walk(inner);
+      else if (entry.isFile() && inner !== path.join('.git', 'index')) files[inner] = createHash('sha256').update(fs.readFileSync(path.join(dir, inner))).digest('hex');
+      else if (entry.isSymbolicLink()) files[inner] = `-> ${fs.readlinkSync(path.join(dir, inner))}`;
+    }
+  };
+  walk('');
+  return files;
 }

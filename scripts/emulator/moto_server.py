@@ -29,7 +29,9 @@ if moto.__version__ != PATCHED_MOTO_VERSION:
 from moto.awslambda import models as lambda_models  # noqa: E402
 from moto.awslambda.exceptions import InvalidParameterValueException  # noqa: E402
 from moto.apigateway.models import apigateway_backends  # noqa: E402
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult  # noqa: E402
 from moto.iam.models import get_account_id_from  # noqa: E402
+from moto.s3.models import FakeBucket  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
@@ -113,6 +115,53 @@ def _update_method(self):
 
 
 APIGatewayResponse.update_method = _update_method
+
+
+# --- S3 bucket policy conditions ----------------------------------------------------------
+# moto 5.2.1 enforces a bucket policy on object requests, but evaluates no condition operator
+# but StringEquals (policy_conditions.py ignores the rest, so a statement with a Bool condition
+# always applies) and knows no request context. IAM applies a statement only when its
+# conditions hold (IAM User Guide, "Policy evaluation logic",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+# Here Bool and StringEquals are evaluated against the request's context; another operator
+# leaves the statement applying, as before. The local AWS serves http on 127.0.0.1 only, where
+# nothing is in transit: it counts every request as made over TLS (aws:SecureTransport true), so
+# a TLS-only bucket policy (the bootstrap's state bucket) lets in what AWS lets in over https.
+_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def _condition_holds(condition):
+    for operator, entries in condition.items():
+        if operator not in ("Bool", "StringEquals"):
+            continue
+        for key, expected in entries.items():
+            actual = _REQUEST_CONTEXT.get(key)
+            wanted = expected if isinstance(expected, list) else [expected]
+            if operator == "Bool":
+                if actual is None or actual.lower() not in [str(value).lower() for value in wanted]:
+                    return False
+            elif actual not in wanted:
+                return False
+    return True
+
+
+def _bucket_permission(self, action, resource):
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    statements = json.loads(self.policy.decode())["Statement"]
+    permitted = False
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not _condition_holds(statement.get("Condition") or {}):
+            continue
+        unconditional = {key: value for key, value in statement.items() if key != "Condition"}
+        result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return result
+        permitted = permitted or result == PermissionResult.PERMITTED
+    return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+
+FakeBucket.get_permission = _bucket_permission
 
 
 # --- Lambda GetAccountSettings -------------------------------------------------------------

@@ -46,13 +46,60 @@ function hideValues(values: any): any {
   return { ...values, ...(values.root_module && { root_module: hideModule(values.root_module) }), ...(outputs && { outputs }) };
 }
 
+/** Every string (of at least 8 characters) at a part of `value` that `marks` flags. */
+function markedStrings(value: unknown, marks: unknown, found: Set<string>): void {
+  if (value === null || value === undefined || !marks) return;
+  if (marks === true) {
+    if (typeof value === 'string' && value.length >= 8) found.add(value);
+    else if (value && typeof value === 'object') for (const inner of Object.values(value)) markedStrings(inner, true, found);
+    return;
+  }
+  if (typeof marks !== 'object' || typeof value !== 'object') return;
+  for (const [key, inner] of Object.entries(value)) markedStrings(inner, (marks as Record<string, unknown>)[key], found);
+}
+
+/** `value` with every string that holds one of `secrets` replaced by {@link SENSITIVE}. */
+function hideCopies(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return secrets.some((secret) => value.includes(secret)) ? SENSITIVE : value;
+  if (Array.isArray(value)) return value.map((inner) => hideCopies(inner, secrets));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, hideCopies(inner, secrets)]));
+  return value;
+}
+
+/** The values Terraform marks sensitive anywhere in a plan's JSON. */
+export function sensitiveStrings(planJson: any): string[] {
+  const found = new Set<string>();
+  for (const change of [...(planJson.resource_changes ?? []), ...(planJson.resource_drift ?? [])]) {
+    markedStrings(change.change?.before, change.change?.before_sensitive, found);
+    markedStrings(change.change?.after, change.change?.after_sensitive, found);
+  }
+  for (const change of Object.values<any>(planJson.output_changes ?? {})) {
+    markedStrings(change?.before, change?.before_sensitive, found);
+    markedStrings(change?.after, change?.after_sensitive, found);
+  }
+  const modules = (module: any): any[] => (module ? [module, ...(module.child_modules ?? []).flatMap(modules)] : []);
+  for (const values of [planJson.prior_state?.values, planJson.planned_values]) {
+    for (const module of modules(values?.root_module)) for (const resource of module.resources ?? []) markedStrings(resource.values, resource.sensitive_values, found);
+    for (const output of Object.values<any>(values?.outputs ?? {})) if (output?.sensitive) markedStrings(output.value, true, found);
+  }
+  return [...found];
+}
+
 /**
  * `terraform show -json` of a plan with every value Terraform marks sensitive hidden: in resource
  * changes and drift, output changes, the prior state and the planned values, and the variables
- * the configuration declares sensitive. Everything else is kept as it is.
+ * the configuration declares sensitive. A copy of such a value in an attribute the provider does
+ * not mark (an API key's value is also a usage plan key's `value`, which AWS provider 5.100
+ * leaves unmarked) is hidden too. Everything else is kept as it is.
  */
 export function hideSensitiveValues(planJson: any): any {
   if (!planJson || typeof planJson !== 'object') return planJson;
+  const secrets = sensitiveStrings(planJson);
+  const hidden = hideMarkedValues(planJson);
+  return secrets.length ? hideCopies(hidden, secrets) : hidden;
+}
+
+function hideMarkedValues(planJson: any): any {
   const sensitiveVariables = new Set(
     Object.entries<any>(planJson.configuration?.root_module?.variables ?? {})
       .filter(([, variable]) => variable?.sensitive)
@@ -69,4 +116,9 @@ export function hideSensitiveValues(planJson: any): any {
     ...(planJson.prior_state && { prior_state: { ...planJson.prior_state, values: hideValues(planJson.prior_state.values) } }),
     ...(planJson.planned_values && { planned_values: hideValues(planJson.planned_values) }),
   };
+}
+
+/** Text (Terraform's own plan output) with every copy of `secrets` replaced by {@link SENSITIVE}. */
+export function hideInText(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((hidden, secret) => hidden.split(secret).join(SENSITIVE), text);
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GREETING_VARIABLE } from '../../src/rules/defaults';
 import { copyStackConfig } from './plan-bundle';
-import { hideSensitiveValues } from './sensitive-values';
+import { hideInText, hideSensitiveValues, sensitiveStrings } from './sensitive-values';
 import { TerraformError, runTerraform as terraform } from './terraform-run';
 
 /** What to do when terraform cannot reach the registry for a provider. */
@@ -115,14 +115,16 @@ export async function planStack(
   const plan = await terraform(stackDir, ['plan', '-input=false', '-no-color', '-lock=false', ...(options.refreshOnly ? ['-refresh-only'] : []), `-out=${files.tfplan}`]);
   if (plan.status !== 0) throw new TerraformError(stack, 'plan', plan);
   const warnings = textWarnings(`${plan.stdout}\n${plan.stderr}`);
-  fs.writeFileSync(files.text, plan.stdout);
 
   // One more provider start for the machine-readable plan; the text above is the plan's own.
   const json = await terraform(stackDir, ['show', '-json', files.tfplan]);
   if (json.status !== 0) throw new TerraformError(stack, 'show', json);
-  // Only the saved plan keeps what Terraform marks sensitive (it holds the state by design).
-  const planJson = hideSensitiveValues(JSON.parse(json.stdout));
+  // Only the saved plan keeps what Terraform marks sensitive (it holds the state by design):
+  // Terraform's text hides it, but not a copy in an attribute the provider leaves unmarked.
+  const shown = JSON.parse(json.stdout);
+  const planJson = hideSensitiveValues(shown);
   fs.writeFileSync(files.json, `${JSON.stringify(planJson)}\n`);
+  fs.writeFileSync(files.text, hideInText(plan.stdout, sensitiveStrings(shown)));
   // After the plan: with the archive provider, the zip is written during plan.
   copyStackConfig(stackDir, files.config);
 

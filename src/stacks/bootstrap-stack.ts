@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformOutput } from 'cdktf';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig, S3StateConfig } from '../config/environment-config';
@@ -9,7 +9,7 @@ import { GITHUB_OIDC_HOST, GitHubActionsRole } from '../constructs/github-action
 import { PlanBundleKey } from '../constructs/plan-bundle-key';
 import { StateBucket } from '../constructs/state-bucket';
 import { applyRolePolicy, planRolePolicy } from './ci-role-policies';
-import { REQUIRED_TERRAFORM_VERSION } from './environment-stack';
+import { VersionedStack } from './versioned-stack';
 
 /** The stack's name: `cdktf deploy bootstrap`, once per account, by an administrator. */
 export const BOOTSTRAP_STACK = 'bootstrap';
@@ -49,7 +49,7 @@ function roleNameAndPath(arn: string): { roleName: string; path: string } {
  * credentials (no deploy role: it may not exist yet); its state is a local file under
  * `state/bootstrap/`, as the bucket it creates cannot hold it before it exists.
  */
-export class BootstrapStack extends TerraformStack {
+export class BootstrapStack extends VersionedStack {
   /** The workflows' roles, by environment name. */
   public readonly roles: Readonly<Record<string, { readonly plan: GitHubActionsRole; readonly apply: GitHubActionsRole }>>;
 
@@ -57,7 +57,6 @@ export class BootstrapStack extends TerraformStack {
     super(scope, id);
     const { environment } = props;
     const account = environment.account.id;
-    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     new LocalBackend(this, { path: path.posix.join(props.projectRootFromStack ?? '../../..', 'state', 'bootstrap', `${account}.tfstate`) });
     const providers = new Map<string, AwsProvider>();
     const providerIn = (region: string) => {

@@ -1,14 +1,13 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig } from '../config/environment-config';
 import type { DeployCredentials } from '../config/synth-settings';
 import { RoleSettings } from '../constructs/service-role';
-import { repairCdktfHcl } from './cdktf-hcl-repair';
+import { VersionedStack } from './versioned-stack';
 
-/** The oldest Terraform the synthesized stacks run on: `use_lockfile` came with 1.10. */
-export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+export { REQUIRED_TERRAFORM_VERSION } from './versioned-stack';
 
 export interface EnvironmentStackProps {
   /** The environment this stack is deployed to. */
@@ -40,7 +39,7 @@ export interface EnvironmentStackProps {
  * `<keyPrefix>/<stack>.tfstate` in S3), the Terraform version it needs, and an AWS provider
  * that works in the environment's account only (as its deploy role, when it names one).
  */
-export abstract class EnvironmentStack extends TerraformStack {
+export abstract class EnvironmentStack extends VersionedStack {
   public readonly environment: EnvironmentConfig;
   /** Whether the stack is synthesized for an offline plan (no AWS calls at all). */
   public readonly offlinePlan: boolean;
@@ -54,7 +53,6 @@ export abstract class EnvironmentStack extends TerraformStack {
     this.environment = env;
     this.offlinePlan = props.offlinePlan ?? false;
     this.roleSettings = { permissionsBoundaryArn: env.iam.permissionsBoundaryArn, path: env.iam.rolePath };
-    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     // Shows in CloudTrail who deployed: `<namePrefix>-<environment>-<stack>`.
     const sessionName = `${env.namePrefix}-${env.name}-${id}`;
     const role = props.credentials === 'caller' ? undefined : env.account.deployRoleArn;
@@ -85,12 +83,6 @@ export abstract class EnvironmentStack extends TerraformStack {
         ? OFFLINE_PROVIDER_SETTINGS
         : { allowedAccountIds: [env.account.id], ...(role ? { assumeRole: [{ roleArn: role, sessionName }] } : {}) }),
     });
-  }
-
-  /** What `cdktf synth --hcl` writes, with cdktf's renderer defects repaired (cdktf-hcl-repair.ts). */
-  public toHclTerraform(): any {
-    const result = super.toHclTerraform();
-    return { ...result, hcl: repairCdktfHcl(result.hcl, { required_version: REQUIRED_TERRAFORM_VERSION }) };
   }
 }
 

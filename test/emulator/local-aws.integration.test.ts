@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { BucketLocationConstraint, CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
 import { checkout, exportedEnvironment, processIds, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
@@ -190,6 +191,23 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(left.filter((line) => /hello-world-dev-(standard|premium)/.test(line))).toEqual([]);
     expect(left).toContain('global iam-role api-gateway-cloudwatch-eu-central-1');
   }, underLoad(180_000));
+
+  it("enforces a bucket policy's statements only where their conditions hold, counting its loopback requests as TLS (a TLS-only state bucket lets them in)", async () => {
+    const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION));
+    const outcome = async (bucket: string, statement: object) => {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION as BucketLocationConstraint } }));
+      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${bucket}/*`], ...statement }] }) }));
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'state', Body: 'x' }));
+        return await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'state' }))).Body!.transformToString();
+      } catch (error) {
+        return `refused ${(error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode}`;
+      }
+    };
+    expect(await outcome('tls-only', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })).toBe('x');
+    expect(await outcome('denies-tls', { Condition: { Bool: { 'aws:SecureTransport': 'true' } } })).toBe('refused 403');
+    expect(await outcome('denies-all', {})).toBe('refused 403');
+  });
 
   it('stops with every process it started: moto, the function environments and itself', async () => {
     // A warm environment is running now (the invocations above).

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { ApplyError, STAGING_PREFIX, Synthesize, applyBundle } from '../../scripts/apply';
 import { gitSource } from '../../scripts/lib/git-source';
 import { BundleRefused, writeManifest } from '../../scripts/lib/plan-bundle';
-import { makeTempDir } from '../helpers';
+import { folderSnapshot, makeTempDir } from '../helpers';
 import { ACTION, MODE, SavedPlanParts, buildSavedPlan } from '../saved-plan-builder';
 
 /** Answers as terraform would for what apply runs; `apply` fails for the stack in FAKE_FAIL. */
@@ -52,20 +52,6 @@ function genuine(stack: string): SavedPlanParts {
       { address: 'aws_sns_topic.topic', action: ACTION.noop, before: { id: `arn:aws:sns:eu-central-1:234567890123:${stack}-topic` } },
     ],
   };
-}
-
-/** Every file of a folder (but git's index, which `git status` may refresh) → sha256. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (relative: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
-      const inner = path.join(relative, entry.name);
-      if (entry.isDirectory()) walk(inner);
-      else if (inner !== path.join('.git', 'index')) files[inner] = createHash('sha256').update(fs.readFileSync(path.join(dir, inner))).digest('hex');
-    }
-  };
-  walk('');
-  return files;
 }
 
 describe('npm run apply', () => {
@@ -265,13 +251,13 @@ describe('npm run apply', () => {
 
   it.each(forged)('fails on %s, before anything is applied, leaving the checkout as it was', async (_name, forge, reason) => {
     forge();
-    const before = snapshot(root);
+    const before = folderSnapshot(root);
     const failure = await apply().catch((error) => error);
     expect(failure).toBeInstanceOf(BundleRefused);
     expect(failure.message).toMatch(/^refused, nothing applied:/);
     expect(failure.message).toMatch(reason);
     expect(applies()).toEqual([]);
-    expect(snapshot(root)).toEqual(before);
+    expect(folderSnapshot(root)).toEqual(before);
   });
 
   it("applies a bundle of named stacks only when asked for exactly those (a new account's account-settings first)", async () => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
 import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
 import { NO_CHANGES, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
-import { SENSITIVE, hideSensitiveValues } from '../../scripts/lib/sensitive-values';
+import { SENSITIVE, hideInText, hideSensitiveValues, sensitiveStrings } from '../../scripts/lib/sensitive-values';
 import { TerraformError } from '../../scripts/lib/terraform-run';
 import { findProviderMirror, mirrorHasProvider, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { makeTempDir, terraformMissingReason } from '../helpers';
@@ -109,7 +109,14 @@ describe('values Terraform marks sensitive', () => {
     prior_state: {
       values: {
         outputs: { api_key_value: { sensitive: true, value: KEY } },
-        root_module: { resources: [{ address: 'aws_api_gateway_api_key.proxy-api_key', values: { name: 'k', value: KEY, list: [KEY, 'open'] }, sensitive_values: { value: true, list: [true, false] } }], child_modules: [{ resources: [{ values: { value: KEY }, sensitive_values: { value: true } }] }] },
+        root_module: {
+          resources: [
+            { address: 'aws_api_gateway_api_key.proxy-api_key', values: { name: 'k', value: KEY, list: [KEY, 'open'] }, sensitive_values: { value: true, list: [true, false] } },
+            // The provider does not mark a usage plan key's value, a copy of the API key's.
+            { address: 'aws_api_gateway_usage_plan_key.proxy-api_plan-key', values: { key_type: 'API_KEY', value: KEY }, sensitive_values: {} },
+          ],
+          child_modules: [{ resources: [{ values: { value: KEY }, sensitive_values: { value: true } }] }],
+        },
       },
     },
     planned_values: { outputs: { api_key_value: { sensitive: true, value: KEY } }, root_module: { resources: [{ values: { name: 'k2', value: KEY }, sensitive_values: { value: true } }] } },
@@ -122,9 +129,15 @@ describe('values Terraform marks sensitive', () => {
     expect(hidden.resource_changes[0].change.before).toEqual({ name: 'k', value: SENSITIVE, tags: { a: 'b' } });
     expect(hidden.resource_changes[0].change.after).toEqual({ name: 'k2', value: SENSITIVE, tags: { a: 'b' } });
     expect(hidden.prior_state.values.root_module.resources[0].values.list).toEqual([SENSITIVE, 'open']);
+    expect(hidden.prior_state.values.root_module.resources[1].values).toEqual({ key_type: 'API_KEY', value: SENSITIVE });
     expect(hidden.output_changes.function_name.after).toBe('f');
     // The input is left as it was.
     expect(JSON.stringify(planJson)).toContain(KEY);
+  });
+
+  it("hides a copy of them in Terraform's own plan text (an attribute the provider leaves unmarked)", () => {
+    const text = `  ~ resource "aws_api_gateway_usage_plan_key" "k" {\n      ~ value = "${KEY}" -> (known after apply)\n`;
+    expect(hideInText(text, sensitiveStrings(planJson))).toBe(`  ~ resource "aws_api_gateway_usage_plan_key" "k" {\n      ~ value = "${SENSITIVE}" -> (known after apply)\n`);
   });
 
   it('shows a sensitive output as Terraform does, (sensitive value), in the summary', () => {

@@ -55,6 +55,7 @@ const terraform = (dir: string, ...args: string[]) => runTerraform(dir, args, { 
       'dev/premium',
       'dev/standard',
       'prod/account-settings',
+      'prod/bootstrap',
       'prod/premium',
       'prod/standard',
     ]);
