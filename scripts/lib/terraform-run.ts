@@ -68,6 +68,14 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...goRuntimeFor(env), ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
 }
 
+/**
+ * The Terraform binary to run: `TERRAFORM_BINARY_NAME`, as cdktf reads it (an OpenTofu user
+ * sets `tofu`; this project tests Terraform only), else `terraform` from PATH.
+ */
+export function terraformBinary(env: NodeJS.ProcessEnv): string {
+  return env.TERRAFORM_BINARY_NAME || 'terraform';
+}
+
 /** The process groups this process started (terraform, or a command that runs it) that have not ended yet. */
 const running = new Set<ChildProcess>();
 /** Those already sent SIGINT: a second one makes terraform quit without saving its state. */
@@ -136,7 +144,8 @@ export function trackProcessGroup(child: ChildProcess): void {
  */
 export function runTerraform(cwd: string, args: readonly string[], options: TerraformRunOptions = {}): Promise<TerraformRun> {
   return new Promise((resolve) => {
-    const child = spawn('terraform', args, { cwd, env: terraformEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const env = terraformEnv(options.env);
+    const child = spawn(terraformBinary(env), args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     trackProcessGroup(child);
     let stdout = '';
     let stderr = '';
@@ -214,7 +223,7 @@ export class TerraformError extends Error {
  * interrupted or timed-out run says that its state holds what it finished.
  */
 export function terraformFailure(stack: string, command: string, run: TerraformRun, hint?: string): string {
-  if (run.error) return `${stack}: could not run terraform (${run.error.message}); install Terraform 1.10 or later`;
+  if (run.error) return `${stack}: could not run terraform (${run.error.message}); install Terraform 1.11 or later`;
   const errors = terraformErrors(run.stderr);
   // On SIGINT terraform lets the calls under way finish, saves its state and says so.
   if (run.timedOut || run.signal || errors.some((error) => /^execution halted$/i.test(error.summary))) {

@@ -55,9 +55,16 @@ export interface ThrottleSettings {
   readonly burstLimit: number;
 }
 
-/** One JSON line per request: what API Gateway did, how long it and the integration took. */
+/**
+ * One JSON line per request: what API Gateway did, how long it and the integration took. The
+ * request id a client may set (`x-amzn-RequestId`) is logged with the one API Gateway makes,
+ * which a client cannot (API Gateway Developer Guide, "Set up CloudWatch logging for REST APIs",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html, and
+ * "$context Variables": `extendedRequestId`).
+ */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTime',
   httpMethod: '$context.httpMethod',
   resourcePath: '$context.resourcePath',
@@ -113,7 +120,9 @@ export interface ProxyApiProps {
    */
   readonly invokeRoleSettings?: RoleSettings;
   /**
-   * Callers must send an API key: adds a usage plan with this throttling and one key.
+   * Callers must send an API key: adds a usage plan with this throttling and one key. A key
+   * identifies and meters a caller; it is not authorization (API Gateway Developer Guide,
+   * "Usage plans and API keys for REST APIs").
    * @default false
    */
   readonly apiKeyRequired?: boolean;
@@ -121,7 +130,7 @@ export interface ProxyApiProps {
    * With `apiKeyRequired`: one key per client instead of one for all, each named
    * `<apiName>-<stage>-<client>`. API Gateway throttles each key of a usage plan on its own,
    * so the plan gives each client an equal share of the throttle (rate / clients, burst /
-   * clients, at least 1): no client can use up what the others are owed.
+   * clients, at least 1), best effort as API Gateway applies usage plan throttles.
    * @default one key shared by every caller, with the whole throttle
    */
   readonly apiKeyClients?: readonly string[];

@@ -79,6 +79,7 @@ export class ServiceAlarms extends Construct {
           dimensions: dimensions[definition.watches],
           statistic: percentile ? undefined : metric.statistic,
           extendedStatistic: percentile ? metric.statistic : undefined,
+          evaluateLowSampleCountPercentiles: percentile ? definition.lowSampleCountPercentiles : undefined,
           period,
         }),
         ...(rate && {

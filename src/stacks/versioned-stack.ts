@@ -2,8 +2,12 @@ import { Construct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import { repairCdktfHcl } from './cdktf-hcl-repair';
 
-/** The oldest Terraform the synthesized stacks run on: `use_lockfile` came with 1.10. */
-export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+/**
+ * The oldest Terraform the synthesized stacks run on: the S3 backend's `use_lockfile` came with
+ * 1.10 as experimental and is generally available from 1.11 (Terraform's S3 backend
+ * documentation, "State Locking"; 1.11.0 changelog).
+ */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
 
 /**
  * A stack of this project: it requires {@link REQUIRED_TERRAFORM_VERSION}, and what `cdktf synth

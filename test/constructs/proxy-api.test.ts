@@ -98,13 +98,14 @@ describe('ProxyApi', () => {
     expect(settings.depends_on).toBeUndefined();
   });
 
-  it('writes JSON access logs with request id, status and latencies, and traces with X-Ray', () => {
+  it("writes JSON access logs with API Gateway's own request id beside the one a client may set, status and latencies, and traces with X-Ray", () => {
     const tf = parse(synthApi({ logRetentionDays: 30 }));
     const stage = onlyResource(tf, 'aws_api_gateway_stage');
     expect(stage.xray_tracing_enabled).toBe(true);
     expect(stage.access_log_settings.destination_arn).toMatch(/^\$\{aws_cloudwatch_log_group\.api_access-logs_[0-9A-F]+\.arn\}$/);
     expect(JSON.parse(stage.access_log_settings.format)).toMatchObject({
       requestId: '$context.requestId',
+      extendedRequestId: '$context.extendedRequestId',
       status: '$context.status',
       latency: '$context.responseLatency',
       integrationLatency: '$context.integrationLatency',

@@ -119,6 +119,14 @@ describe('the terraform runner', () => {
     }
   }, 30_000);
 
+  it('runs the binary TERRAFORM_BINARY_NAME names, as cdktf does (tofu), and terraform without it', async () => {
+    const dir = makeTempDir('fake-binaries-');
+    for (const name of ['terraform', 'tofu']) fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho ${name} "$@"\n`, { mode: 0o755 });
+    onPath(dir);
+    expect((await runTerraform(dir, ['version'])).stdout).toBe('terraform version\n');
+    expect((await runTerraform(dir, ['version'], { env: { TERRAFORM_BINARY_NAME: 'tofu' } })).stdout).toBe('tofu version\n');
+  });
+
   it("runs terraform (and so its providers) with Go's collector at GOGC=400, unless the caller tunes it", async () => {
     const dir = makeTempDir('fake-terraform-env-');
     fs.writeFileSync(path.join(dir, 'terraform'), '#!/bin/sh\necho "GOGC=${GOGC-unset} GOMEMLIMIT=${GOMEMLIMIT-unset}"\n', { mode: 0o755 });

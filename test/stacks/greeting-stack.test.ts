@@ -146,7 +146,7 @@ describe('GreetingStack', () => {
   });
 
   it('requires the Terraform version its state locking needs', () => {
-    expect(parse(synthStack(environment('dev'), 'standard')).terraform.required_version).toBe('>= 1.10.0');
+    expect(parse(synthStack(environment('dev'), 'standard')).terraform.required_version).toBe('>= 1.11.0');
   });
 
   it('configures the provider for planning without AWS only when asked', () => {
