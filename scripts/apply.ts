@@ -1,17 +1,18 @@
 /**
  * `npm run apply -- plans/<environment>`
  *
- * Applies a plan bundle (what `npm run plan` wrote) exactly, and only when it is a plan of this
- * checkout: it synthesizes ENVIRONMENT from this checkout, and takes from that synth the stacks,
- * their order and folders (cdktf.out/stacks/<stack>), configuration, lock files and assets. The
- * bundle's manifest is checked, never trusted. Each stack's saved plan must carry exactly that
+ * Applies what a plan bundle (what `npm run plan` wrote) was reviewed to do, and only that: it
+ * synthesizes ENVIRONMENT from this checkout, and takes from that synth the stacks, their order
+ * and folders (cdktf.out/stacks/<stack>), configuration, lock files and assets. The bundle's
+ * manifest is checked, never trusted. Each stack's saved plan must carry exactly that
  * configuration and lock file, write to the same backend, and be planned against the state
- * there is now (bundle-authenticity.ts). Before anything is applied it refuses, naming what
- * differs, a bundle that is not: other code than HEAD or a dirty tree, another environment,
- * Terraform version or stack list, a file whose sha256 is not the manifest's, a moved state.
- * Then `terraform apply <stack>.tfplan` per stack, in `cdktf deploy`'s order, waiting for a
- * state lock someone else holds; a stack that fails stops the rest and says what to do next.
- * Then the smoke checks.
+ * there is now (bundle-authenticity.ts); then this checkout plans the stack again and that plan,
+ * never the file it was handed, is applied, when Terraform reads both as doing the same
+ * (plan-effects.ts). Before anything is applied it refuses, naming what differs, a bundle that
+ * is not: other code than HEAD or a dirty tree, another environment, Terraform version or stack
+ * list, a file whose sha256 is not the manifest's, a moved state, other changes.
+ * Then `terraform apply` per stack, in `cdktf deploy`'s order, waiting for a state lock someone
+ * else holds; a stack that fails stops the rest and says what to do next. Then the smoke checks.
  * Exit codes: 0 applied and smoke passed; 1 refused, failed, or smoke failed; 130 on Ctrl-C.
  */
 import * as fs from 'fs';
@@ -21,7 +22,10 @@ import { SynthSettings, synthSettingsFrom } from '../src/config/synth-settings';
 import { TIERS } from '../src/config/environment-config';
 import { synthesizeGreetingApp } from '../src/greeting-app';
 import { REQUIRED_TERRAFORM_VERSION } from '../src/stacks/environment-stack';
-import { CheckoutStack, archiveOutputs, savedPlanProblems } from './lib/bundle-authenticity';
+import { CheckoutStack, savedPlanProblems } from './lib/bundle-authenticity';
+import { planDifferences } from './lib/plan-effects';
+import { summaryProblems } from './lib/plan-summary';
+import { StackPlan, summarizePlanJson } from './lib/terraform-plan';
 import { gitSource } from './lib/git-source';
 import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, readManifest, stateProblem, stateStamp } from './lib/plan-bundle';
 import { SavedPlan, SavedPlanError, readSavedPlan } from './lib/saved-plan';
@@ -52,6 +56,9 @@ export type ApplySynthSettings = Partial<Pick<SynthSettings, 'packaging' | 'cred
 
 /** How long an apply waits for a state lock someone else holds before it gives up. */
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
+
+/** This checkout's own plan of a stack, made beside its configuration and applied when it does what the reviewed plan does. */
+export const CHECKED_PLAN = 'checked.tfplan';
 
 /** The folder (in the project, beside cdktf.out, at its depth) an apply synthesizes into before it checks. */
 export const STAGING_PREFIX = '.cdktf-apply-';
@@ -153,6 +160,7 @@ async function prepareStacks(
     const problems = stackListProblems(manifest, wanted.map((stack) => stack.name), options.environment);
     if (problems.length) throw new BundleRefused(problems);
     const plans = new Map(wanted.map((stack) => [stack.name, path.join(options.bundleDir, `${stack.name}.tfplan`)]));
+    const summaries: StackPlan[] = [];
     // Only reads: the stacks are checked side by side (applied in order below).
     const checked = await Promise.all(
       wanted.map(async (stack): Promise<string[]> => {
@@ -169,22 +177,30 @@ async function prepareStacks(
         const pull = await runTerraform(stack.dir, ['state', 'pull']);
         if (pull.status !== 0) return [`stack ${stack.name}: could not read its state: ${errorText(pull.stderr)}`];
         const moved = stateProblem(stack.name, stateStamp(JSON.stringify(saved.state)), stateStamp(pull.stdout));
-        return [...(moved ? [moved] : []), ...savedPlanProblems(stack, saved, pull.stdout, path.join(options.bundleDir, stack.name))];
+        const problems = [...(moved ? [moved] : []), ...savedPlanProblems(stack, saved, pull.stdout, path.join(options.bundleDir, stack.name))];
+        if (problems.length) return problems;
+        // What is applied is this checkout's own plan, and only when it does what the reviewed one showed.
+        progress(`${stack.name}: terraform plan (this checkout, against the state there is now, to compare with the reviewed plan)`);
+        const planning = await runTerraform(stack.dir, ['plan', '-input=false', '-no-color', '-lock=false', `-out=${CHECKED_PLAN}`]);
+        if (planning.status !== 0) return [terraformFailure(stack.name, 'plan', planning)];
+        const shown = await Promise.all([plans.get(stack.name)!, CHECKED_PLAN].map((file) => runTerraform(stack.dir, ['show', '-json', file])));
+        const failed = shown.find((run) => run.status !== 0);
+        if (failed) return [terraformFailure(stack.name, 'show', failed)];
+        const planned = JSON.parse(shown[1].stdout);
+        summaries.push(summarizePlanJson(stack.name, planned));
+        return planDifferences(stack.name, JSON.parse(shown[0].stdout), planned);
       }),
     );
     const found = checked.flat();
+    // What the reviewers read must be what is applied: the pull request's job wrote summary.md.
+    const reviewedSummary = path.join(options.bundleDir, 'summary.md');
+    if (!found.length && !fs.existsSync(reviewedSummary)) found.push(`the bundle has no summary.md, the summary reviewers read; ${REPLAN_HINT}`);
+    else if (!found.length) found.push(...summaryProblems(fs.readFileSync(reviewedSummary, 'utf8'), summaries));
     if (found.length) throw new BundleRefused(found);
     const target = path.join(options.projectRoot, 'cdktf.out');
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
     const stacks = wanted.map((stack) => ({ ...stack, dir: path.join(target, path.relative(staging, stack.dir)) }));
-    // The zips the archive provider wrote at plan (checked above against the plan and the checkout).
-    for (const stack of stacks) {
-      for (const output of archiveOutputs(stack.dir)) {
-        const bundled = path.join(options.bundleDir, stack.name, output);
-        if (fs.existsSync(bundled)) fs.copyFileSync(bundled, path.join(stack.dir, output));
-      }
-    }
     return { stacks, plans };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -233,10 +249,11 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
 
   const applied: string[] = [];
   for (const stack of stacks) {
-    const tfplan = plans.get(stack.name)!;
-    progress(`${stack.name}: terraform apply ${path.basename(tfplan)} (sha256 ${manifest.files[path.basename(tfplan)]})`);
-    // A lock someone else holds (a person's cdktf deploy) is waited for, not failed on half-way.
-    const run = await runTerraform(stack.dir, ['apply', '-input=false', '-no-color', `-lock-timeout=${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s`, tfplan], {
+    const reviewed = path.basename(plans.get(stack.name)!);
+    progress(`${stack.name}: terraform apply ${CHECKED_PLAN}, this checkout's plan, which does what the reviewed ${reviewed} (sha256 ${manifest.files[reviewed]}) does`);
+    // A lock someone else holds (a person's cdktf deploy) is waited for, not failed on half-way;
+    // a state that moved since the check makes Terraform refuse the plan as stale.
+    const run = await runTerraform(stack.dir, ['apply', '-input=false', '-no-color', `-lock-timeout=${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s`, CHECKED_PLAN], {
       onLine: (line) => progress(`${stack.name}: ${line}`),
     });
     if (run.status !== 0) {

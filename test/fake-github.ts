@@ -35,6 +35,7 @@ export interface FakeRun {
   head_sha: string;
   head_repository: { full_name: string } | null;
   repository: { full_name: string };
+  pull_requests: { number: number; base: { ref: string } }[];
 }
 
 /** The GitHub endpoints the scripts use, over an in-memory store, answering as GitHub's REST API documents them. */

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeGreetingApp } from '../../src/greeting-app';
+import { BOOTSTRAP_STACK } from '../../src/stacks/bootstrap-stack';
 import { replaceArchiveWithLocalZip } from '../air-gapped/local-archive';
 import { TerraformError, TerraformRun, TerraformRunOptions, runTerraform } from '../lib/terraform-run';
 import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -52,7 +53,9 @@ export async function synthesizeForEmulator(
 ): Promise<EmulatedEnvironment> {
   const outdir = path.join(projectRoot, 'cdktf.out');
   const app = synthesizeGreetingApp({ environmentName: environment, projectRoot, outdir });
-  const stacks = deployOrder(outdir, Object.keys(app.stackDirs)).map((name) => ({ name, dir: app.stackDirs[name] }));
+  // The account's bootstrap stack is an administrator's, deployed on its own (cdktf deploy bootstrap).
+  const deployable = Object.keys(app.stackDirs).filter((name) => name !== BOOTSTRAP_STACK);
+  const stacks = deployOrder(outdir, deployable).map((name) => ({ name, dir: app.stackDirs[name] }));
   for (const stack of stacks) {
     if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
     writeEmulatorOverride(stack.dir, endpoint);

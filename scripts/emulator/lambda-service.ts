@@ -83,6 +83,11 @@ interface Environment {
 export interface LambdaServiceOptions {
   /** moto's private endpoint: function records and the log groups the logs go to. */
   readonly motoEndpoint: string;
+  /**
+   * Headers every request to moto carries (the front's secret: moto answers nothing else).
+   * @default none
+   */
+  readonly motoHeaders?: Readonly<Record<string, string>>;
   /** Where the service says what it did (starts, timeouts). @default nothing */
   readonly log?: (line: string) => void;
   /** Folder the unzipped code goes under, in a folder of its own. @default os.tmpdir() */
@@ -194,7 +199,7 @@ export class LambdaService {
       ...(request.qualifier ? { qualifier: request.qualifier } : {}),
       ...(withCode ? { code: '1' } : {}),
     });
-    const response = await fetch(`${this.options.motoEndpoint}/_emulator/lambda/function?${query}`);
+    const response = await fetch(`${this.options.motoEndpoint}/_emulator/lambda/function?${query}`, { headers: { ...this.options.motoHeaders } });
     const answer = (await response.json()) as any;
     if (response.status !== 200) return lambdaError(response.status, answer.type, answer.message);
     return answer as FunctionVersion;
@@ -377,7 +382,7 @@ export class LambdaService {
       // moto's header for the account a call acts in (this client talks to moto's private port only).
       client.middlewareStack.add(
         (next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+          Object.assign((args.request as { headers: Record<string, string> }).headers, this.options.motoHeaders, { 'x-moto-account-id': account });
           return next(args);
         },
         { step: 'build' },

@@ -10,6 +10,7 @@ different version refuses to start rather than test against answers nobody has c
 The README lists the same differences ("What the emulator proves").
 """
 import base64
+import hmac
 import json
 import os
 import signal
@@ -253,8 +254,20 @@ def _rest_api_stage(request, api_id, stage_name):
     return _json(404, {"message": f"no REST API {api_id}"})
 
 
+# Only the front may ask: every request carries the secret it was started with (server.ts), so
+# moto's private port answers no web page or process that finds it, and the internal routes
+# below answer the front alone however a request to the front spells them.
+_FRONT_SECRET = os.environ.get("EMULATOR_FRONT_SECRET", "")
+
+
+def _from_front(environ):
+    return bool(_FRONT_SECRET) and hmac.compare_digest(environ.get("HTTP_X_EMULATOR_FRONT_SECRET", ""), _FRONT_SECRET)
+
+
 def _app(backend_app):
     def app(environ, start_response):
+        if not _from_front(environ):
+            return _json(403, {"message": "moto answers the local AWS's front only"})(environ, start_response)
         path = environ.get("PATH_INFO", "")
         if path.rstrip("/") == "/2016-08-19/account-settings" and environ.get("REQUEST_METHOD") == "GET":
             return _account_settings(Request(environ))(environ, start_response)

@@ -92,6 +92,8 @@ export class RestApiGateway {
     private readonly motoEndpoint: string,
     private readonly lambda: LambdaService,
     private readonly log: (line: string) => void = () => undefined,
+    /** Headers every request to moto carries (the front's secret). */
+    private readonly motoHeaders: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Answers one request to a stage; every request gets an answer, as from API Gateway. */
@@ -105,7 +107,7 @@ export class RestApiGateway {
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse, where: StageRequestTarget, body: Buffer): Promise<void> {
-    const response = await fetch(`${this.motoEndpoint}/_emulator/restapis/${encodeURIComponent(where.apiId)}/stages/${encodeURIComponent(where.stage)}`);
+    const response = await fetch(`${this.motoEndpoint}/_emulator/restapis/${encodeURIComponent(where.apiId)}/stages/${encodeURIComponent(where.stage)}`, { headers: { ...this.motoHeaders } });
     if (response.status === 404) return gatewayAnswer(res, GATEWAY_RESPONSES.missingToken);
     if (response.status !== 200) throw new Error(`moto answered ${response.status} for the stage`);
     const stage = (await response.json()) as StageSnapshot;

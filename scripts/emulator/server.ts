@@ -9,10 +9,13 @@
  * process that started it is gone); it stops its children (moto, function environments) first.
  */
 import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { listeningPort } from './emulator-settings';
+import { frontRefusal } from './front-guard';
+import { MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '../../src/rules/aws-limits';
 import { LambdaService } from './lambda-service';
 import { RestApiGateway } from './rest-api-gateway';
 
@@ -27,11 +30,18 @@ export interface EmulatorServer {
   close(): Promise<void>;
 }
 
+/**
+ * The header with which the front reaches moto: moto answers no request without it
+ * (moto_server.py), so its private port serves this front only, not a web page or another
+ * process that finds the port.
+ */
+export const FRONT_SECRET_HEADER = 'x-emulator-front-secret';
+
 /** Starts moto on a private port, resolving its endpoint once it listens. */
-async function startMoto(log: (line: string) => void): Promise<{ endpoint: string; child: ChildProcess }> {
+async function startMoto(log: (line: string) => void, secret: string): Promise<{ endpoint: string; child: ChildProcess }> {
   const child = spawn('python3', [MOTO_SERVER], {
     // AWS managed policies (AWSLambdaBasicExecutionRole, ...) exist only when moto loads them.
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', EMULATOR_FRONT_SECRET: secret },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -60,15 +70,37 @@ const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(
 
 export async function startEmulatorServer(options: { port?: number; log?: (line: string) => void } = {}): Promise<EmulatorServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const moto = await startMoto(log);
+  // Per process: whoever could read it could already read this process's memory.
+  const secret = randomBytes(32).toString('hex');
+  const motoHeaders = { [FRONT_SECRET_HEADER]: secret };
+  const moto = await startMoto(log, secret);
   const motoUrl = new URL(moto.endpoint);
-  const lambda = new LambdaService({ motoEndpoint: moto.endpoint, log });
-  const gateway = new RestApiGateway(moto.endpoint, lambda, log);
+  const lambda = new LambdaService({ motoEndpoint: moto.endpoint, motoHeaders, log });
+  const gateway = new RestApiGateway(moto.endpoint, lambda, log, motoHeaders);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   const answerInvoke = async (req: http.IncomingMessage, res: http.ServerResponse, functionName: string, search: string) => {
+    // Lambda refuses a synchronous payload over 6 MB; the body is not read past that.
+    const tooLarge = () =>
+      res
+        .writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException' })
+        .end(JSON.stringify({ Type: 'User', message: `Request must be smaller than ${MAX_SYNC_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation` }));
+    if (Number(req.headers['content-length'] ?? 0) > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
+      tooLarge();
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let received = 0;
+    for await (const chunk of req) {
+      received += (chunk as Buffer).length;
+      if (received > MAX_SYNC_INVOKE_PAYLOAD_BYTES) {
+        tooLarge();
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
     const params = new URLSearchParams(search);
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const request = {
@@ -91,7 +123,7 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
 
   const proxy = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const upstream = http.request(
-      { host: motoUrl.hostname, port: motoUrl.port, method: req.method, path: req.url, headers: req.headers, agent },
+      { host: motoUrl.hostname, port: motoUrl.port, method: req.method, path: req.url, headers: { ...req.headers, ...motoHeaders }, agent },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -115,6 +147,14 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
       const host = String(req.headers.host ?? '');
       const user = USER_REQUEST.exec(url);
       const executeApi = EXECUTE_API_HOST.exec(host);
+      // Nobody outside passes the front's secret on, whatever they send.
+      delete req.headers[FRONT_SECRET_HEADER];
+      const refusal = frontRefusal({ url, headers: req.headers }, (server.address() as AddressInfo).port, Boolean(user || executeApi));
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: refusal.message }));
+        req.resume();
+        return;
+      }
       if (user) {
         return gateway.handle(req, res, { apiId: user[1], stage: user[2], target: `${user[3] || '/'}${user[4] ?? ''}` });
       }
@@ -124,11 +164,6 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
       }
       const invoke = req.method === 'POST' ? INVOKE.exec(url) : null;
       if (invoke) return void answerInvoke(req, res, invoke[1], invoke[2] ?? '').catch(failed);
-      // moto's own records are for this front only.
-      if (url.startsWith('/_emulator/')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'not an AWS API' }));
-        return;
-      }
       proxy(req, res);
     } catch (error) {
       failed(error as Error);

@@ -30,6 +30,8 @@ interface WorkflowRun {
   readonly head_sha: string;
   readonly head_repository?: { readonly full_name: string } | null;
   readonly repository?: { readonly full_name: string };
+  /** The pull requests the run was for (GitHub lists a same-repository pull request's number and base). */
+  readonly pull_requests?: readonly { readonly number: number; readonly base?: { readonly ref: string } }[];
 }
 
 /** A pull request as GET /repos/{owner}/{repo}/commits/{sha}/pulls lists it. */
@@ -68,14 +70,18 @@ async function mergedPullRequest(client: GitHubClient, commit: string, repositor
   return merged[0];
 }
 
-/** Why a run may not supply the bundle applied after `pull` merged, or undefined when it may. */
-function runProblem(run: WorkflowRun, pull: PullRequest, repository: string): string | undefined {
+/** Why a run may not supply the bundle applied after `pull` merged into `branch`, or undefined when it may. */
+function runProblem(run: WorkflowRun, pull: PullRequest, repository: string, branch: string): string | undefined {
   if (run.path !== PLAN_WORKFLOW) return `made by ${run.path || 'another workflow'}, not ${PLAN_WORKFLOW}`;
   if (run.event !== 'pull_request') return `a ${run.event} run, not a pull_request one`;
   if (run.repository?.full_name !== repository) return `a run of ${run.repository?.full_name ?? 'another repository'}`;
   if (run.head_repository?.full_name !== repository) return `from a fork (head repository ${run.head_repository?.full_name ?? 'unknown'})`;
   if (run.status !== 'completed' || run.conclusion !== 'success') return `a run that did not succeed (${run.status}, ${run.conclusion ?? 'no conclusion'})`;
   if (run.head_sha !== pull.head.sha) return `planned head commit ${run.head_sha}, not ${pull.head.sha}, the head pull request #${pull.number} merged`;
+  // The same head planned for another pull request, or against another base, planned other code.
+  if (!(run.pull_requests ?? []).some((listed) => listed.number === pull.number && listed.base?.ref === branch)) {
+    return `a run for ${(run.pull_requests ?? []).map((listed) => `#${listed.number} into ${listed.base?.ref ?? '?'}`).join(', ') || 'no pull request'}, not #${pull.number} into ${branch}`;
+  }
   return undefined;
 }
 
@@ -112,7 +118,7 @@ export async function downloadReviewedBundle(
       continue;
     }
     const run = await client.request<WorkflowRun>('GET', client.repoPath(`/actions/runs/${artifact.workflow_run.id}`));
-    const problem = runProblem(run, pull, client.repository);
+    const problem = runProblem(run, pull, client.repository, branch);
     if (problem) {
       passedOver.push(`${label}: ${problem}`);
       continue;

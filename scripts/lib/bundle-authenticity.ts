@@ -242,9 +242,3 @@ export function listFiles(dir: string): string[] {
   if (fs.existsSync(dir)) walk('');
   return files.sort();
 }
-
-/** The archive outputs the bundle brings for a stack, to put beside the checkout's files before apply. */
-export function archiveOutputs(stackDir: string): string[] {
-  const config = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  return Object.values<any>(config.data?.archive_file ?? {}).map((body) => path.posix.normalize(body.output_path));
-}

@@ -98,3 +98,33 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The rows of a summary that say what a stack's plan does: its counts (warnings left out: init's
+ * may differ from machine to machine) and each changed resource, as `renderSummary` writes them.
+ */
+export function summaryRows(summary: string, stack: string): string[] {
+  const counts = summary.split('\n').find((line) => line.startsWith(`| ${stack} |`));
+  const lines = summary.split('\n');
+  const start = lines.indexOf(`## ${stack}`);
+  const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  const section = start < 0 ? [] : lines.slice(start + 1, end < 0 ? undefined : end);
+  return [...(counts ? [counts.replace(/\| [^|]*\|$/, '|')] : []), ...section.filter((line) => line.startsWith('| `'))];
+}
+
+/**
+ * Where the summary reviewers read (`summary.md`, as the pull request's own job wrote it) is not
+ * a summary of `plans` (what this checkout will apply, summarized by this checkout's code): one
+ * sentence per stack; empty when each stack's rows are the same.
+ */
+export function summaryProblems(reviewedSummary: string, plans: readonly StackPlan[]): string[] {
+  const rendered = renderSummary({ environment: '', offline: false, plans });
+  return plans.flatMap((plan) => {
+    const [told, doing] = [summaryRows(reviewedSummary, plan.stack), summaryRows(rendered, plan.stack)];
+    if (JSON.stringify(told) === JSON.stringify(doing)) return [];
+    return [
+      `stack ${plan.stack}: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n  ${doing.join('\n  ')}\n` +
+        'the pull request\'s job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed',
+    ];
+  });
+}

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { API_INTEGRATION_TIMEOUT_SECONDS, MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '../../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/rules/defaults';
 import { FunctionHost, FunctionHostOptions } from './function-host';
+import { hostAllowed } from '../emulator/front-guard';
 import { TokenBucket } from './token-bucket';
 import { BadTargetError, GATEWAY_RESPONSES, buildProxyEvent, discard, gatewayAnswer, integrationAnswer, receiveBody, splitTarget } from './proxy-integration';
 
@@ -115,6 +116,11 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       discard(req);
     };
     if (url.length > MAX_URL_LENGTH) return refuse(GATEWAY_RESPONSES.uriTooLong);
+    // A web page's name that resolves to 127.0.0.1 (DNS rebinding) would let it read the answers.
+    const address = server.address();
+    if (address && typeof address === 'object' && !hostAllowed(req.headers.host, address.port)) {
+      return refuse([421, `this server answers to 127.0.0.1:${address.port} (or localhost, [::1]) only, not ${JSON.stringify(req.headers.host ?? '')}`] as const);
+    }
     let pathname: string;
     try {
       pathname = new URL(url, 'http://localhost').pathname;

@@ -31,7 +31,9 @@ export function requiredProviders(stack: TerraformStack): { source: string; vers
  * both, the stack and the fix.
  */
 export function stackProviderLock(stackName: string, required: readonly { source: string; version: string }[], lockText: string): string {
-  const blocks = required
+  // A provider configured more than once (aliases for other regions) is locked once.
+  const unique = [...new Map(required.map((provider) => [`${registryAddress(provider.source)} ${provider.version}`, provider])).values()];
+  const blocks = unique
     .map(({ source, version }) => {
       const address = registryAddress(source);
       const block = new RegExp(`^provider "${address.replace(/[./]/g, '\\$&')}" \\{\\n[\\s\\S]*?\\n\\}$`, 'm').exec(lockText)?.[0];

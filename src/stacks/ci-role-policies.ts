@@ -102,8 +102,11 @@ export function planRolePolicy(env: Environment): PolicyDocument {
 export function applyRolePolicy(env: Environment): PolicyDocument {
   const arns = arnsOf(env);
   const boundary = env.iam.permissionsBoundaryArn;
-  // A role the stacks create gets the organisation's boundary where one is required.
-  const createRoleCondition = boundary ? { Condition: { StringEquals: { 'iam:PermissionsBoundary': boundary } } } : {};
+  // Where the organisation requires a boundary, every role the apply role creates or gives
+  // permissions carries it, and it cannot be taken off: what the apply role can hand a role is
+  // then bounded (IAM User Guide, "Permissions boundaries for IAM entities"; the
+  // iam:PermissionsBoundary condition key). Without one, it can give the stacks' roles any policy.
+  const boundaryCondition = boundary ? { Condition: { StringEquals: { 'iam:PermissionsBoundary': boundary } } } : {};
   return {
     Version: '2012-10-17',
     Statement: [
@@ -127,11 +130,11 @@ export function applyRolePolicy(env: Environment): PolicyDocument {
         ],
         Resource: arns.functions,
       },
-      { Sid: 'CreateRoles', Effect: 'Allow', Action: 'iam:CreateRole', Resource: arns.roles, ...createRoleCondition },
+      { Sid: 'CreateRoles', Effect: 'Allow', Action: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], Resource: arns.roles, ...boundaryCondition },
       {
         Sid: 'Roles',
         Effect: 'Allow',
-        Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
         Resource: arns.roles,
       },
       {
@@ -139,8 +142,11 @@ export function applyRolePolicy(env: Environment): PolicyDocument {
         Effect: 'Allow',
         Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
         Resource: arns.roles,
-        Condition: { ArnEquals: { 'iam:PolicyARN': [BASIC_EXECUTION_POLICY_ARN, XRAY_WRITE_POLICY_ARN, PUSH_TO_CLOUDWATCH_POLICY_ARN] } },
+        Condition: { ArnEquals: { 'iam:PolicyARN': [BASIC_EXECUTION_POLICY_ARN, XRAY_WRITE_POLICY_ARN, PUSH_TO_CLOUDWATCH_POLICY_ARN] }, ...(boundary ? boundaryCondition.Condition : {}) },
       },
+      ...(boundary
+        ? [{ Sid: 'KeepTheBoundary', Effect: 'Deny', Action: ['iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'], Resource: arns.roles }]
+        : []),
       {
         Sid: 'PassRolesToTheirServices',
         Effect: 'Allow',

@@ -83,7 +83,7 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
   };
 
   /** What the plan workflow's run leaves: its bundle, sealed, as artifact `plan-staging-<tree>` of a run with these fields. */
-  const publish = (cwd: string, run: Record<string, unknown> = {}, createdAt = new Date().toISOString()) => {
+  const publish = (cwd: string, number: number, run: Record<string, unknown> = {}, createdAt = new Date().toISOString()) => {
     const id = nextRun++;
     const files: Record<string, Uint8Array> = {};
     const walk = (dir: string, prefix = '') => {
@@ -102,6 +102,7 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
       head_sha: git(cwd, 'rev-parse', 'HEAD'),
       head_repository: { full_name: REPO },
       repository: { full_name: REPO },
+      pull_requests: [{ number, base: { ref: 'main' } }],
       ...run,
     });
     github.artifacts.push({ id, name: `plan-staging-${git(cwd, 'rev-parse', 'HEAD^{tree}')}`, expired: false, created_at: createdAt, workflow_run: { id }, zip: zipSync(files) });
@@ -234,10 +235,11 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
     const sealed = await run(planner, ['github', '--', 'seal-bundle', '--environment', 'staging'], asPlanRole);
     expect(sealed.output).toContain('Sealed account-settings.tfplan, premium.tfplan, standard.tfplan of staging with alias/hello-world-staging-plan-bundles');
     expect(fs.readdirSync(path.join(planner, 'plans', 'staging')).filter((file) => file.endsWith('.tfplan'))).toEqual([]);
-    const genuine = publish(planner, {}, '2026-12-01T10:00:00Z');
-    // Newer look-alikes under the same name: a fork's run and another workflow's.
-    publish(planner, { head_repository: { full_name: 'mallory/greeting-service' } }, '2026-12-01T11:00:00Z');
-    publish(planner, { path: '.github/workflows/forged.yml' }, '2026-12-01T11:01:00Z');
+    const genuine = publish(planner, 7, {}, '2026-12-01T10:00:00Z');
+    // Newer look-alikes under the same name: a fork's run, another workflow's, another base's.
+    publish(planner, 7, { head_repository: { full_name: 'mallory/greeting-service' } }, '2026-12-01T11:00:00Z');
+    publish(planner, 7, { path: '.github/workflows/forged.yml' }, '2026-12-01T11:01:00Z');
+    publish(planner, 7, { pull_requests: [{ number: 9, base: { ref: 'evil-base' } }] }, '2026-12-01T11:02:00Z');
     const merged = merge(7);
 
     const fetched = await run(shipper, ['github', '--', 'fetch-bundle', '--environment', 'staging', '--commit', merged], asApplyRole);

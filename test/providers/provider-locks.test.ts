@@ -49,6 +49,8 @@ describe('provider lock files', () => {
       'registry.terraform.io/hashicorp/aws 5.100.0',
     ]);
     expect(providerBlocks(stackProviderLock('account-settings', [AWS], LOCKS))).toEqual(['registry.terraform.io/hashicorp/aws 5.100.0']);
+    // A provider configured once per region (the bootstrap stack's aliases) is locked once: Terraform refuses a lock declared twice.
+    expect(providerBlocks(stackProviderLock('bootstrap', [AWS, AWS], LOCKS))).toEqual(['registry.terraform.io/hashicorp/aws 5.100.0']);
   });
 
   it('fails naming the provider, its version, the stack and the fix when the lock file lacks it', () => {

@@ -11,17 +11,28 @@ import * as path from 'path';
 import { ApplyError, STAGING_PREFIX, Synthesize, applyBundle } from '../../scripts/apply';
 import { gitSource } from '../../scripts/lib/git-source';
 import { BundleRefused, writeManifest } from '../../scripts/lib/plan-bundle';
+import { renderSummary } from '../../scripts/lib/plan-summary';
+import { summarizePlanJson } from '../../scripts/lib/terraform-plan';
 import { folderSnapshot, makeTempDir } from '../helpers';
 import { ACTION, MODE, SavedPlanParts, buildSavedPlan } from '../saved-plan-builder';
 
-/** Answers as terraform would for what apply runs; `apply` fails for the stack in FAKE_FAIL. */
+/**
+ * Answers as terraform would for what apply runs; `apply` fails for the stack in FAKE_FAIL.
+ * `show -json` of the plan apply makes prints PLANNED (default: one update), of the reviewed one
+ * REVIEWED_<stack> (default: the same).
+ */
 const FAKE_TERRAFORM = `#!/bin/sh
 stack=$(basename "$PWD")
 echo "$stack $*" >> "$FAKE_LOG"
+default='{"resource_changes":[{"address":"aws_iam_role.role","mode":"managed","type":"aws_iam_role","change":{"actions":["update"],"after":{"name":"x"}}}],"output_changes":{}}'
 case "$1" in
   version) echo '{"terraform_version":"1.11.4"}' ;;
   init) echo "Terraform has been successfully initialized!" ;;
   state) eval "printf '%s' \\"\\$STATE_$(echo "$stack" | tr '-' '_')\\"" ;;
+  plan) echo "Plan: 0 to add, 1 to change, 0 to destroy." ;;
+  show)
+    for last; do :; done
+    if [ "$last" = "checked.tfplan" ]; then printf '%s' "\${PLANNED:-$default}"; else eval "printf '%s' \\"\\\${REVIEWED_$(echo "$stack" | tr '-' '_'):-\\$default}\\""; fi ;;
   apply)
     if [ "$stack" = "$FAKE_FAIL" ]; then echo "Error: creating IAM Role ($stack-logging): EntityAlreadyExists" >&2; exit 1; fi
     echo "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." ;;
@@ -82,6 +93,8 @@ describe('npm run apply', () => {
       fs.writeFileSync(path.join(bundle, stack, 'cdk.tf.json'), CONFIG(stack));
       fs.writeFileSync(path.join(bundle, stack, '.terraform.lock.hcl'), LOCK);
     }
+    // What each stack's plan does, as the reviewers read it: an update of its role.
+    fs.writeFileSync(path.join(bundle, 'summary.md'), renderSummary({ environment: 'staging', offline: false, plans: STACKS.map((stack) => summarizePlanJson(stack, { resource_changes: [{ address: 'aws_iam_role.role', mode: 'managed', type: 'aws_iam_role', change: { actions: ['update'] } }] })) }));
     writeManifest(bundle, {
       environment: 'staging',
       source: gitSource(root) ?? null,
@@ -144,7 +157,15 @@ describe('npm run apply', () => {
     // Every stack checked (init, state) before the first apply.
     const firstApply = calls().findIndex((line) => / apply /.test(line));
     expect(calls().slice(0, firstApply).filter((line) => / state pull$/.test(line))).toHaveLength(3);
-    expect(calls().find((line) => line.startsWith('standard apply'))).toBe(`standard apply -input=false -no-color -lock-timeout=300s ${path.join(bundle, 'standard.tfplan')}`);
+    // This checkout's own plan is applied, once Terraform shows it doing what the reviewed one does.
+    expect(calls().filter((line) => line.startsWith('standard '))).toEqual([
+      'standard init -input=false -no-color -lockfile=readonly',
+      'standard state pull',
+      'standard plan -input=false -no-color -lock=false -out=checked.tfplan',
+      `standard show -json ${path.join(bundle, 'standard.tfplan')}`,
+      'standard show -json checked.tfplan',
+      'standard apply -input=false -no-color -lock-timeout=300s checked.tfplan',
+    ]);
     expect(fs.readFileSync(path.join(root, 'cdktf.out', 'stacks', 'standard', 'cdk.tf.json'), 'utf8')).toBe(CONFIG('standard'));
     expect(smoke).toHaveBeenCalledWith(path.join(root, 'cdktf.out', 'stacks'));
     expect(result.smoke).toHaveLength(1);
@@ -163,6 +184,42 @@ describe('npm run apply', () => {
     expect(failure.result.applied).toEqual(['account-settings']);
     expect(applies()).toEqual(['account-settings', 'standard']);
     expect(smoke).not.toHaveBeenCalled();
+  });
+
+  it('fails before applying anything when this checkout plans other changes than the reviewed plan shows, naming each address and no value', async () => {
+    process.env.REVIEWED_premium = JSON.stringify({
+      resource_changes: [
+        { address: 'aws_iam_role.role', change: { actions: ['update'], after: { name: 'x' } } },
+        { address: 'aws_sns_topic.topic', change: { actions: ['delete'], before: { id: 'arn' }, after: null } },
+      ],
+      output_changes: { secret: { actions: ['create'], after: 'hunter2-value', after_sensitive: true } },
+    });
+    try {
+      const failure = await apply().catch((error) => error);
+      expect(failure).toBeInstanceOf(BundleRefused);
+      expect(failure.problems).toEqual([
+        'stack premium: aws_sns_topic.topic: the reviewed plan does delete, this checkout plans nothing against the state there is now',
+        'stack premium: output secret: the reviewed plan does create, this checkout plans nothing against the state there is now',
+        expect.stringMatching(/^stack premium: the reviewed plan is not what this commit does to the state there is now .* plan again from this commit/),
+      ]);
+      expect(failure.message).not.toContain('hunter2');
+      expect(applies()).toEqual([]);
+    } finally {
+      delete process.env.REVIEWED_premium;
+    }
+  });
+
+  it('fails before applying anything when the summary reviewers read says other than what this checkout will apply (the pull request’s job wrote it)', async () => {
+    const summary = path.join(bundle, 'summary.md');
+    replaceInBundle('summary.md', fs.readFileSync(summary, 'utf8').replace('| premium | 0 | 1 |', '| premium | 0 | 0 |').replace(/(## premium\n\n)\| resource[\s\S]*?\n\n/, '$1No changes.\n\n'));
+    const failure = await apply().catch((error) => error);
+    expect(failure).toBeInstanceOf(BundleRefused);
+    expect(failure.problems).toEqual([
+      'stack premium: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n' +
+        '  | premium | 0 | 1 | 0 | 0 | 0 | 0 | 0 |\n  | `aws_iam_role.role` | update |  |\n' +
+        "the pull request's job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed",
+    ]);
+    expect(applies()).toEqual([]);
   });
 
   it('fails before applying anything when any stack’s state moved since the plan, as the saved plan records it, naming each', async () => {
@@ -267,7 +324,7 @@ describe('npm run apply', () => {
     fs.rmSync(path.join(bundle, 'standard'), { recursive: true });
     fs.rmSync(path.join(bundle, 'premium'), { recursive: true });
     const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
-    manifest.files = Object.fromEntries(Object.entries(manifest.files).filter(([file]) => file.startsWith('account-settings')));
+    manifest.files = Object.fromEntries(Object.entries(manifest.files).filter(([file]) => file.startsWith('account-settings') || file === 'summary.md'));
     fs.writeFileSync(path.join(bundle, 'manifest.json'), JSON.stringify(manifest));
     await expect(apply()).rejects.toThrow(`the bundle holds the stacks ["account-settings"], but this apply is of staging's ["account-settings","standard","premium"]: a bundle is applied whole, every stack unless named (npm run apply -- plans/staging account-settings)`);
     await expect(apply({ stacks: ['standard'] })).rejects.toThrow(BundleRefused);

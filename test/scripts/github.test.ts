@@ -143,6 +143,7 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
       head_sha: HEAD,
       head_repository: { full_name: REPO },
       repository: { full_name: REPO },
+      pull_requests: [{ number: 12, base: { ref: 'main' } }],
     });
     /** An artifact named as the genuine one, of a run `run` (added to the runs). */
     const artifact = (id: number, created_at: string, files: Record<string, string>, run: Partial<FakeRun> = {}, expired = false) => {
@@ -172,6 +173,8 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
       artifact(7, '2026-12-01T11:04:00Z', { 'manifest.json': 'a push run' }, { event: 'push' });
       artifact(8, '2026-12-01T11:05:00Z', { 'manifest.json': 'expired' }, {}, true);
       artifact(9, '2026-12-01T11:06:00Z', { 'manifest.json': 'cancelled' }, { conclusion: 'cancelled' });
+      // The reviewed head, planned for another pull request into another base (whose workflow the author wrote).
+      artifact(10, '2026-12-01T11:07:00Z', { 'manifest.json': 'other base' }, { pull_requests: [{ number: 13, base: { ref: 'evil-base' } }] });
       const dest = path.join(makeTempDir('plans-'), 'staging');
       fs.mkdirSync(dest);
       fs.writeFileSync(path.join(dest, 'stale.txt'), '');
@@ -188,10 +191,12 @@ describe('the workflows’ GitHub scripts, against a fake GitHub API', () => {
       artifact(5, '2026-12-01T11:02:00Z', { 'manifest.json': 'x' }, { conclusion: 'failure' });
       artifact(6, '2026-12-01T11:03:00Z', { 'manifest.json': 'x' }, { head_sha: 'b'.repeat(40) });
       artifact(7, '2026-12-01T11:04:00Z', { 'manifest.json': 'x' }, { event: 'pull_request_target' });
+      artifact(8, '2026-12-01T11:05:00Z', { 'manifest.json': 'x' }, { pull_requests: [{ number: 12, base: { ref: 'evil-base' } }] });
       const parent = makeTempDir('plans-');
       const failure = await fetchInto(path.join(parent, 'staging')).catch((error: Error) => error);
       expect((failure as Error).message).toBe(
         `no reviewed plan of staging for commit ${MERGE} (tree ${TREE}, pull request #12, head ${HEAD}; artifact plan-staging-${TREE}); passed over:\n` +
+          `- artifact 8 (run 80): a run for #12 into evil-base, not #12 into main\n` +
           `- artifact 7 (run 70): a pull_request_target run, not a pull_request one\n` +
           `- artifact 6 (run 60): planned head commit ${'b'.repeat(40)}, not ${HEAD}, the head pull request #12 merged\n` +
           `- artifact 5 (run 50): a run that did not succeed (completed, failure)\n` +

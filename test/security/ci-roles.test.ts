@@ -27,8 +27,8 @@ type Document = { Version: string; Statement: any[] };
 const OIDC = (account: string) => `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
 
 /** The bootstrap of `env`'s account, synthesized, with its references resolved to the ARNs they name. */
-function bootstrapOf(env: EnvironmentConfig) {
-  const tf = JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), BOOTSTRAP_STACK, { environment: env, environments: all })));
+function bootstrapOf(env: EnvironmentConfig, environments: readonly EnvironmentConfig[] = all) {
+  const tf = JSON.parse(Testing.synth(new BootstrapStack(Testing.app(), BOOTSTRAP_STACK, { environment: env, environments })));
   const account = env.account.id;
   const roleArns: Record<string, string> = {};
   for (const [id, role] of Object.entries<any>(tf.resource.aws_iam_role)) roleArns[`aws_iam_role.${id}.arn`] = `arn:aws:iam::${account}:role${role.path}${role.name}`;
@@ -258,6 +258,26 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
         expect(keyPolicy.Statement.find((statement) => statement.Sid === sid).Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:greeting-service:environment': env.name } });
       }
     });
+  });
+});
+
+describe('the apply role where the organisation requires a permissions boundary', () => {
+  it('creates and gives policies only to roles that carry the boundary, and cannot take it off', async () => {
+    const staging = managed.find((env) => env.name === 'staging')!;
+    const boundary = 'arn:aws:iam::234567890123:policy/workload-boundary';
+    const bounded = { ...staging, iam: { ...staging.iam, permissionsBoundaryArn: boundary } } as EnvironmentConfig;
+    const { apply } = bootstrapOf(bounded, [bounded]);
+    const role = 'arn:aws:iam::234567890123:role/hello-world-staging-standard-logging';
+    const as = (action: string, context: Record<string, string> = {}) => decide({ principal: apply.arn, action, resource: role, context }, [apply.policy]);
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy']) {
+      expect([action, await as(action, { 'iam:PermissionsBoundary': boundary })]).toEqual([action, 'Allowed']);
+      expect([action, await as(action)]).toEqual([action, 'ImplicitlyDenied']);
+      expect([action, await as(action, { 'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess' })]).toEqual([action, 'ImplicitlyDenied']);
+    }
+    expect(await as('iam:AttachRolePolicy', { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'iam:PermissionsBoundary': boundary })).toBe('Allowed');
+    expect(await as('iam:AttachRolePolicy', { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' })).toBe('ImplicitlyDenied');
+    expect(await as('iam:DeleteRolePermissionsBoundary')).toBe('ExplicitlyDenied');
+    expect(await as('iam:PutRolePermissionsBoundary', { 'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess' })).toBe('ExplicitlyDenied');
   });
 });
 

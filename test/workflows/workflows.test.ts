@@ -67,7 +67,7 @@ describe('GitHub workflows', () => {
     expect(plan[upload].if).toBe("steps.plan.outputs.exit_code != '1'");
     expect(plan[upload].with).toMatchObject({ name: 'plan-${{ matrix.environment }}-${{ steps.plan.outputs.tree }}', path: 'plans/${{ matrix.environment }}', 'include-hidden-files': true, 'retention-days': 7 });
     const summary = plan.find((step) => step.uses?.startsWith('actions/upload-artifact@') && step.with?.name === 'summary-${{ matrix.environment }}')!;
-    expect(summary.if).toContain('always()');
+    expect(summary.if).toBe("steps.plan.outputs.exit_code == '1'");
     const failing = plan.at(-1)!;
     expect(failing.if).toBe("steps.plan.outputs.exit_code == '1'");
     expect(failing.run).toContain('exit 1');
@@ -84,6 +84,12 @@ describe('GitHub workflows', () => {
     expect(checkout.with).toEqual({ ref: '${{ github.event.pull_request.base.sha }}', 'persist-credentials': false });
     const comment = job.steps.find((step: Step) => step.run?.includes('github -- comment'));
     expect(comment.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}', PULL_REQUEST: '${{ github.event.pull_request.number }}' });
+    // The comment is the bundle's own summary.md (which npm run apply holds what it applies to), or a failed plan's.
+    const downloads = job.steps.filter((step: Step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(downloads.map((step: Step) => step.with)).toEqual([
+      { pattern: 'plan-${{ matrix.environment }}-*', 'merge-multiple': true, path: 'plans/${{ matrix.environment }}' },
+      { name: 'summary-${{ matrix.environment }}', path: 'plans/${{ matrix.environment }}' },
+    ]);
   });
 
   it('applies after merge dev, then staging, then prod, each the bundle reviewed in the merged pull request, through npm run apply, from main only', () => {

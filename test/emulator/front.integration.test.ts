@@ -1,0 +1,105 @@
+/**
+ * The local AWS cannot be turned against its user: its internal routes answer no request by any
+ * spelling, its private moto port answers nothing but its front, a web page (a foreign Host, a
+ * browser's request to an AWS API) is refused, and bodies are bounded as the services bound them;
+ * it keeps serving afterwards. Only the emulator runs here (no terraform).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { zipSync } from 'fflate';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { AwsEmulator, emulatorClientConfig, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
+import { processIds } from '../helpers';
+
+const skipReason = process.env.TEST_UNIT === '1' ? 'TEST_UNIT=1 (npm run test:unit): no emulator' : emulatorUnavailableReason();
+const describeEmulated = skipReason ? describe.skip : describe;
+
+const REGION = 'eu-central-1';
+const SECRET = 'do-not-leak-7c1f3d';
+
+/** A raw HTTP request, as a client other than an SDK sends it (any target, any headers). */
+function send(endpoint: string, options: { path: string; method?: string; headers?: Record<string, string>; body?: Buffer }): Promise<{ status: number; body: string }> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: options.path, headers: options.headers, setHost: !options.headers?.host }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describeEmulated('the local AWS, against a web page and a curious process', () => {
+  let emulator: AwsEmulator;
+  let lambda: LambdaClient;
+
+  beforeAll(async () => {
+    emulator = await startAwsEmulator();
+    lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    const role = await new IAMClient(emulatorClientConfig(emulator.endpoint, REGION)).send(new CreateRoleCommand({ RoleName: 'private-fn', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'private',
+        Runtime: 'nodejs22.x',
+        Role: role.Role!.Arn,
+        Handler: 'index.handler',
+        Code: { ZipFile: zipSync({ 'index.js': Buffer.from('exports.handler = async () => "ok";') }) },
+        Environment: { Variables: { TOKEN: SECRET } },
+      }),
+    );
+  }, 60_000);
+
+  afterAll(() => emulator?.stop());
+
+  it("answers no internal route, however the path is spelled, and gives nothing of a function's settings", async () => {
+    const query = `?region=${REGION}&name=private&account=123456789012&code=1`;
+    for (const path of ['/_emulator/lambda/function', '/%5Femulator/lambda/function', '/%255Femulator/lambda/function', '//_emulator/lambda/function', '/x/../_emulator/lambda/function', '/_EMULATOR/lambda/function']) {
+      const answer = await send(emulator.endpoint, { path: `${path}${query}` });
+      expect([path, answer.status, answer.body]).toEqual([path, 404, '{"message":"not an AWS API"}']);
+    }
+    const absolute = await send(emulator.endpoint, { path: `${emulator.endpoint}/_emulator/lambda/function${query}` });
+    expect(absolute.status).toBe(400);
+    expect(absolute.body).not.toContain(SECRET);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a browser at its AWS APIs, naming why', async () => {
+    const port = new URL(emulator.endpoint).port;
+    const rebound = await send(emulator.endpoint, { path: '/2015-03-31/functions/', headers: { host: `attacker.example:${port}` } });
+    expect(rebound).toEqual({ status: 421, body: expect.stringContaining(`not \\"attacker.example:${port}\\"`) });
+    const page = await send(emulator.endpoint, { path: '/2015-03-31/functions/', method: 'POST', headers: { origin: 'https://attacker.example', 'content-type': 'text/plain' }, body: Buffer.from('{}') });
+    expect(page).toEqual({ status: 403, body: expect.stringContaining("do not answer browsers") });
+    // A stage's URL stays open to a browser, as on AWS: the gateway answers (no such API here).
+    const stage = await send(emulator.endpoint, { path: '/restapis/nope/test/_user_request_/hello', headers: { origin: 'https://attacker.example' } });
+    expect(stage).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
+  });
+
+  it('answers nothing on its private moto port but its own front', async () => {
+    // This emulator's moto: the child of its front that runs moto_server.py, and the ports it listens on.
+    const [moto] = processIds((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('moto_server.py') && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(emulator.pid));
+    const { stdout } = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+    const motoPorts = stdout
+      .split('\n')
+      .filter((line) => line.includes(`pid=${moto},`))
+      .map((line) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1])
+      .filter((port): port is string => Boolean(port));
+    expect(motoPorts.length).toBeGreaterThan(0);
+    for (const port of motoPorts) {
+      const direct = await send(`http://127.0.0.1:${port}`, { path: `/_emulator/lambda/function?region=${REGION}&name=private&account=123456789012` });
+      expect([port, direct.status, direct.body.includes(SECRET)]).toEqual([port, 403, false]);
+    }
+  });
+
+  it('refuses an invoke body over 6 MB without reading it whole, and a stage body over 10 MB, then keeps serving', async () => {
+    const invoke = await send(emulator.endpoint, { path: '/2015-03-31/functions/private/invocations', method: 'POST', body: Buffer.alloc(7 * 1024 * 1024) });
+    expect(invoke).toEqual({ status: 413, body: expect.stringContaining('Request must be smaller than 6291456 bytes for the InvokeFunction operation') });
+    const stage = await send(emulator.endpoint, { path: '/restapis/nope/test/_user_request_/hello', method: 'POST', body: Buffer.alloc(11 * 1024 * 1024) });
+    expect(stage.status).toBe(413);
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions?.map((fn) => fn.FunctionName)).toEqual(['private']);
+    expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'private' }))).Environment?.Variables).toEqual({ TOKEN: SECRET });
+  });
+});
