@@ -116,16 +116,16 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       discard(req);
     };
     if (url.length > MAX_URL_LENGTH) return refuse(GATEWAY_RESPONSES.uriTooLong);
-    // A web page's name that resolves to 127.0.0.1 (DNS rebinding) would let it read the answers.
-    const address = server.address();
-    if (address && typeof address === 'object' && !hostAllowed(req.headers.host, address.port)) {
-      return refuse([421, `this server answers to 127.0.0.1:${address.port} (or localhost, [::1]) only, not ${JSON.stringify(req.headers.host ?? '')}`] as const);
-    }
     let pathname: string;
     try {
       pathname = new URL(url, 'http://localhost').pathname;
     } catch {
       return refuse(GATEWAY_RESPONSES.badRequest);
+    }
+    // A web page's name that resolves to 127.0.0.1 (DNS rebinding) would let it read the answers.
+    const address = server.address();
+    if (address && typeof address === 'object' && !hostAllowed(req.headers.host, address.port)) {
+      return refuse([421, `this server answers to 127.0.0.1:${address.port} (or localhost, [::1]) only, not ${JSON.stringify(req.headers.host ?? '')}`] as const);
     }
     if (pathname !== `/${options.stage}` && !pathname.startsWith(`/${options.stage}/`)) return refuse(GATEWAY_RESPONSES.missingToken);
     if (options.apiKey !== undefined && req.headers['x-api-key'] !== options.apiKey) return refuse(GATEWAY_RESPONSES.forbidden);

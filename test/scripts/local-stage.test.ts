@@ -83,6 +83,16 @@ describe('the local stage under hostile input', () => {
     expect((await request(base, '/test/hello?name=David')).body).toBe('Hello David');
   });
 
+  it("refuses a web page's own host name that resolves to 127.0.0.1 (DNS rebinding) with 421, naming it, and keeps serving", async () => {
+    const { base, port } = await start();
+    expect(json(await request(base, '/test/hello?name=David', { headers: { host: `attacker.example:${port}` } }))).toEqual([
+      421,
+      { message: `this server answers to 127.0.0.1:${port} (or localhost, [::1]) only, not "attacker.example:${port}"` },
+    ]);
+    expect((await request(base, '/test/hello?name=David', { headers: { host: `localhost:${port}` } })).body).toBe('Hello David');
+    expect((await request(base, '/test/hello?name=David')).body).toBe('Hello David');
+  });
+
   it('answers a request line over 8 KB with 414 and headers over 16 KB with 431, and keeps serving', async () => {
     const { base, port } = await start();
     expect((await request(base, `/test/${'a'.repeat(9000)}`)).status).toBe(414);
@@ -94,7 +104,7 @@ describe('the local stage under hostile input', () => {
   it('refuses a body declared over 10 MB with 413 before reading it', async () => {
     const { port } = await start();
     // Only the headers are sent: the answer must come without the 11 MB that would follow.
-    const status = await raw(port, `POST /test/hello HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${11 * 1024 * 1024}\r\n\r\n{"na`);
+    const status = await raw(port, `POST /test/hello HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${11 * 1024 * 1024}\r\n\r\n{"na`);
     expect(status).toBe('HTTP/1.1 413 Payload Too Large');
   });
 
@@ -111,7 +121,7 @@ describe('the local stage under hostile input', () => {
         if (!answer && sent < 20) socket.once('drain', pump);
       };
       socket.on('connect', () => {
-        socket.write('POST /test/hello HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n');
+        socket.write(`POST /test/hello HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`);
         pump();
       });
       socket.on('data', (data) => {
