@@ -31,7 +31,7 @@ import { BundleManifest, BundleRefused, bundleFileProblems, manifestProblems, re
 import { SavedPlan, SavedPlanError, readSavedPlan } from './lib/saved-plan';
 import { STACKS } from './plan';
 import { errorText, interruptTerraform, runTerraform, terraformFailure } from './lib/terraform-run';
-import { SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
+import { APPLY_PROPAGATION_RETRY, SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
 import { PROJECT_ROOT } from './lib/project-root';
 
 /** `stacks` empty means every stack of the checkout's environment. */
@@ -277,7 +277,16 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
   progress('smoke checks');
   const smoke = await (
     options.smoke ??
-    ((dir: string) => smokeChecks({ projectRoot: options.projectRoot, environment: options.environment, stacksDir: dir, tiers: tiers.map((tier) => tier.name), credentials: options.settings?.credentials }))
+    ((dir: string) =>
+      smokeChecks({
+        projectRoot: options.projectRoot,
+        environment: options.environment,
+        stacksDir: dir,
+        tiers: tiers.map((tier) => tier.name),
+        credentials: options.settings?.credentials,
+        // Right after a first deploy a stage may not reach its function yet.
+        retry: { ...APPLY_PROPAGATION_RETRY, say: (line) => progress(`smoke: ${line}`) },
+      }))
   )(stacksDir);
   return { applied, smoke };
 }

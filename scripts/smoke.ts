@@ -25,6 +25,52 @@ export interface SmokeCheck {
   readonly detail: string;
 }
 
+/**
+ * How long the HTTP checks wait for a stage that answers 403 or 5XX: right after a first deploy,
+ * API Gateway may not yet use the invoke role it was just given, as IAM changes take a while to
+ * be seen everywhere (IAM User Guide, "Troubleshoot IAM", changes not immediately visible,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+ */
+export interface PropagationRetry {
+  /** The longest the checks of one URL may wait, in all, ms. */
+  readonly limitMs: number;
+  /** The first pause, ms, doubled after each attempt. @default 1000 */
+  readonly firstPauseMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Where each retry is said. @default nothing */
+  readonly say?: (line: string) => void;
+}
+
+/** What `npm run apply` gives a first deploy: up to 90 seconds (the provider retries IAM's own errors about as long). */
+export const APPLY_PROPAGATION_RETRY: PropagationRetry = { limitMs: 90_000 };
+
+/**
+ * GET `url`, again after a pause (doubling, within `retry.limitMs` in all) while it answers 403
+ * or 5XX and `expected` is not that; any other answer is returned at once, as is the last.
+ */
+export async function getWithRetry(
+  get: typeof fetch,
+  url: string,
+  init: RequestInit,
+  expected: number,
+  retry?: PropagationRetry,
+): Promise<{ status: number; text: string; attempts: number }> {
+  const sleep = retry?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let pause = retry?.firstPauseMs ?? 1000;
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    const reply = await get(url, init);
+    const text = await reply.text();
+    const transient = reply.status !== expected && (reply.status === 403 || reply.status >= 500);
+    if (!retry || !transient || waited + pause > retry.limitMs) return { status: reply.status, text, attempts: attempt };
+    retry.say?.(`GET ${url}: ${reply.status} (attempt ${attempt}); a stage this new may not reach its function yet (IAM takes a while to be seen everywhere): again in ${pause / 1000} s`);
+    await sleep(pause);
+    waited += pause;
+    pause *= 2;
+  }
+}
+
 export interface SmokeOptions {
   readonly projectRoot: string;
   readonly environment: string;
@@ -39,6 +85,11 @@ export interface SmokeOptions {
    * @default 'deploy-role'
    */
   readonly credentials?: DeployCredentials;
+  /**
+   * Wait for a stage that answers 403 or 5XX, as after a first deploy.
+   * @default no waiting: each check once
+   */
+  readonly retry?: PropagationRetry;
 }
 
 async function outputsOf(stackDir: string): Promise<Record<string, string>> {
@@ -82,10 +133,9 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
     }
     const expect = async (query: string, status: number, body?: string) => {
       const url = `${outputs.hello_url}${query}`;
-      const reply = await get(url, { headers });
-      const text = await reply.text();
-      const seen = `${reply.status} ${text.slice(0, 200)}`;
-      if (reply.status !== status || (body !== undefined && text !== body)) throw new Error(`GET ${url}: ${seen}; expected ${status}${body === undefined ? '' : ` ${body}`}`);
+      const reply = await getWithRetry(get, url, { headers }, status, options.retry);
+      const seen = `${reply.status} ${reply.text.slice(0, 200)}${reply.attempts > 1 ? ` (attempt ${reply.attempts})` : ''}`;
+      if (reply.status !== status || (body !== undefined && reply.text !== body)) throw new Error(`GET ${url}: ${seen}; expected ${status}${body === undefined ? '' : ` ${body}`}`);
       return `GET ${url}: ${seen}`;
     };
     await check(`${tier}: GET hello_url`, () => expect('', 200, `${env.greeting} world`));
