@@ -235,6 +235,13 @@ def _rest_api_stage(request, api_id, stage_name):
             for key in backend.usage_plan_keys.get(plan.id, {}).values()
             if key.id in backend.keys and backend.keys[key.id].enabled
         ]
+        # Each key's throttle is its plan's (API Gateway throttles each key of a plan on its own).
+        key_throttles = {
+            backend.keys[key.id].value: plan.throttle
+            for plan in plans
+            for key in backend.usage_plan_keys.get(plan.id, {}).values()
+            if key.id in backend.keys and plan.throttle
+        }
         resources = [
             {
                 "id": resource.id,
@@ -250,7 +257,7 @@ def _rest_api_stage(request, api_id, stage_name):
             }
             for resource in api.resources.values()
         ]
-        return _json(200, {"region": region, "apiId": api_id, "stage": stage.to_json(), "resources": resources, "apiKeys": keys})
+        return _json(200, {"region": region, "apiId": api_id, "stage": stage.to_json(), "resources": resources, "apiKeys": keys, "keyThrottles": key_throttles})
     return _json(404, {"message": f"no REST API {api_id}"})
 
 

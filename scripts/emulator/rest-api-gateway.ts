@@ -8,19 +8,31 @@
 import type * as http from 'http';
 import { BadTargetError, GATEWAY_RESPONSES, buildProxyEvent, gatewayAnswer, integrationAnswer, receiveBody, splitTarget } from '../local-stage/proxy-integration';
 import { LambdaService } from './lambda-service';
+import { TokenBucket } from '../local-stage/token-bucket';
 
 /** A stage's routing, as moto keeps it (moto_server.py's `/_emulator/restapis/<id>/stages/<stage>`). */
+/** A method's settings, as a stage keeps them (`*\/*` for every method, or `<path with ~1>/<verb>`). */
+interface MethodSettings {
+  readonly throttlingRateLimit?: number;
+  readonly throttlingBurstLimit?: number;
+}
+
 interface StageSnapshot {
   readonly region: string;
   readonly apiId: string;
-  readonly stage: { readonly variables?: Record<string, string> };
+  readonly stage: { readonly variables?: Record<string, string>; readonly methodSettings?: Record<string, MethodSettings> };
   readonly resources: readonly {
     readonly id: string;
     readonly path: string;
     readonly methods: Record<string, { apiKeyRequired: boolean; integration: { type: string; uri?: string; timeoutInMillis?: number } | null }>;
   }[];
   readonly apiKeys: readonly string[];
+  /** Each key's usage plan throttle, by key value. */
+  readonly keyThrottles?: Record<string, { readonly rateLimit?: number; readonly burstLimit?: number }>;
 }
+
+/** The key a method's own settings are kept under in a stage: its path with `/` as `~1`, and its verb. */
+export const methodSettingsKey = (resourcePath: string, verb: string) => `${resourcePath.replace(/\//g, '~1')}/${verb}`;
 
 /** API Gateway's default integration timeout. */
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
@@ -88,6 +100,9 @@ export interface StageRequestTarget {
 }
 
 export class RestApiGateway {
+  /** The throttles' buckets: each method of each stage, and each API key, its own. */
+  private readonly buckets = new Map<string, TokenBucket>();
+
   constructor(
     private readonly motoEndpoint: string,
     private readonly lambda: LambdaService,
@@ -95,6 +110,15 @@ export class RestApiGateway {
     /** Headers every request to moto carries (the front's secret). */
     private readonly motoHeaders: Readonly<Record<string, string>> = {},
   ) {}
+
+  /** The bucket of one throttle, made on first use and remade when its limits change; none without limits. */
+  private bucketFor(key: string, rateLimit: number | undefined, burstLimit: number | undefined): TokenBucket | undefined {
+    if (rateLimit === undefined || burstLimit === undefined || rateLimit < 0 || burstLimit < 0) return undefined;
+    const id = `${key} ${rateLimit} ${burstLimit}`;
+    let bucket = this.buckets.get(id);
+    if (!bucket) this.buckets.set(id, (bucket = new TokenBucket(rateLimit, burstLimit)));
+    return bucket;
+  }
 
   /** Answers one request to a stage; every request gets an answer, as from API Gateway. */
   handle(req: http.IncomingMessage, res: http.ServerResponse, where: StageRequestTarget): void {
@@ -121,7 +145,16 @@ export class RestApiGateway {
     const match = matchResource(stage.resources, apiPath);
     const method = match && (match.resource.methods[req.method ?? 'GET'] ?? match.resource.methods.ANY);
     if (!match || !method) return gatewayAnswer(res, GATEWAY_RESPONSES.missingToken);
-    if (method.apiKeyRequired && !stage.apiKeys.includes(String(req.headers['x-api-key'] ?? ''))) return gatewayAnswer(res, GATEWAY_RESPONSES.forbidden);
+    const apiKey = String(req.headers['x-api-key'] ?? '');
+    if (method.apiKeyRequired && !stage.apiKeys.includes(apiKey)) return gatewayAnswer(res, GATEWAY_RESPONSES.forbidden);
+    // API Gateway throttles each method of a stage on its own, and each key of a usage plan on its
+    // own (API Gateway Developer Guide, "Throttle requests to your REST APIs"); past either, 429.
+    const verb = match.resource.methods[req.method ?? 'GET'] ? (req.method ?? 'GET') : 'ANY';
+    const settings = stage.stage.methodSettings?.[methodSettingsKey(match.resource.path, verb)] ?? stage.stage.methodSettings?.['*/*'];
+    const methodBucket = this.bucketFor(`method ${stage.apiId} ${where.stage} ${match.resource.path} ${verb}`, settings?.throttlingRateLimit, settings?.throttlingBurstLimit);
+    const keyThrottle = method.apiKeyRequired ? stage.keyThrottles?.[apiKey] : undefined;
+    const keyBucket = this.bucketFor(`key ${apiKey}`, keyThrottle?.rateLimit, keyThrottle?.burstLimit);
+    if ((methodBucket && !methodBucket.take()) || (keyBucket && !keyBucket.take())) return gatewayAnswer(res, GATEWAY_RESPONSES.throttled);
     const integration = method.integration;
     const functionArn = integration?.type === 'AWS_PROXY' ? lambdaOfIntegration(integration.uri) : undefined;
     if (!functionArn) {

@@ -147,7 +147,7 @@ const ATTRIBUTES: Record<string, Record<string, (values: any) => unknown>> = {
   aws_api_gateway_method_settings: {
     throttle: (v) => {
       const settings = v?.settings?.[0];
-      return settings ? `${settings.throttling_rate_limit}/s, burst ${settings.throttling_burst_limit}` : undefined;
+      return settings ? `${settings.throttling_rate_limit}/s, burst ${settings.throttling_burst_limit}, each method` : undefined;
     },
   },
   aws_cloudwatch_log_group: { retention: (v) => (v?.retention_in_days === undefined ? undefined : `${v.retention_in_days} days`) },

@@ -10,6 +10,8 @@ import { API_INTEGRATION_TIMEOUT_SECONDS, MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/rules/defaults';
 import { FunctionHost, FunctionHostOptions } from './function-host';
 import { hostAllowed } from '../emulator/front-guard';
+import { PROXY_API_METHODS } from '../../src/constructs/proxy-api';
+import { throttleShare } from '../../src/rules/aws-limits';
 import { TokenBucket } from './token-bucket';
 import { BadTargetError, GATEWAY_RESPONSES, buildProxyEvent, discard, gatewayAnswer, integrationAnswer, receiveBody, splitTarget } from './proxy-integration';
 
@@ -40,7 +42,9 @@ export interface LocalApiOptions {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * The stage's throttling; past it API Gateway answers 429.
+   * The stage's whole throttling budget, shared by its two methods as ProxyApi shares it: a
+   * bucket per method (`ANY /`, `ANY /{proxy+}`) with half each, as API Gateway throttles each
+   * method of a stage on its own; past a method's, API Gateway answers 429.
    * @default no throttling
    */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
@@ -105,7 +109,9 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     memoryMb: options.memoryMb,
     output: options.functionOutput,
   });
-  const bucket = options.throttle && new TokenBucket(options.throttle.rateLimit, options.throttle.burstLimit, options.clock);
+  // One bucket per method, each with its share (PROXY_API_METHODS: the root, and {proxy+}).
+  const share = options.throttle && throttleShare(options.throttle, PROXY_API_METHODS.length);
+  const buckets = share && { root: new TokenBucket(share.rateLimit, share.burstLimit, options.clock), proxy: new TokenBucket(share.rateLimit, share.burstLimit, options.clock) };
   const integrationTimeoutMs = (options.integrationTimeoutSeconds ?? API_INTEGRATION_TIMEOUT_SECONDS) * 1000;
   const functionTimeoutMs = (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
 
@@ -129,7 +135,9 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     }
     if (pathname !== `/${options.stage}` && !pathname.startsWith(`/${options.stage}/`)) return refuse(GATEWAY_RESPONSES.missingToken);
     if (options.apiKey !== undefined && req.headers['x-api-key'] !== options.apiKey) return refuse(GATEWAY_RESPONSES.forbidden);
-    if (bucket && !bucket.take()) return refuse(GATEWAY_RESPONSES.throttled);
+    // `/<stage>` and `/<stage>/` are the root's method; anything below, {proxy+}'s.
+    const method = pathname.replace(/\/+$/, '') === `/${options.stage}` ? 'root' : 'proxy';
+    if (buckets && !buckets[method].take()) return refuse(GATEWAY_RESPONSES.throttled);
     receiveBody(req, res, (body) => {
       answer(req, res, body).catch((error: Error) => {
         log(`502: ${error.message}`);

@@ -109,7 +109,7 @@ function tierSchema(defaults: TierDefinition) {
     {
       /** Lambda memory in MB; it also buys CPU. */
       memoryMb: checked<number>(memorySizeProblem).default(defaults.memoryMb),
-      /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
+      /** The stage's whole API Gateway throttling budget (its two methods get half each): steady requests per second, and the burst above it. */
       throttle: throttleSchema(defaults.throttle).default({}),
       /** Concurrent executions reserved for (and capping) the function; unset leaves it unreserved. */
       reservedConcurrency: optionalChecked<number>(reservedConcurrencyProblem),

@@ -13,7 +13,7 @@ export interface TierDefinition {
   readonly name: string;
   /** Lambda memory, MB (it also buys CPU). */
   readonly memoryMb: number;
-  /** Stage-wide API Gateway throttling: requests per second, and the burst above it. */
+  /** The stage's whole API Gateway throttling budget, which its methods share: requests per second, and the burst above it. */
   readonly throttle: {
     readonly rateLimit: number;
     readonly burstLimit: number;

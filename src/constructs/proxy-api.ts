@@ -23,6 +23,7 @@ import {
   stageNameProblem,
   throttleBurstProblem,
   throttleRateProblem,
+  throttleShare,
 } from '../rules/aws-limits';
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_STAGE_NAME, DEFAULT_THROTTLE } from '../rules/defaults';
 import type { IApiStage } from './client-rate-limit';
@@ -47,7 +48,16 @@ export interface IInvokeGrantee {
   readonly roleName: string;
 }
 
-/** Stage-wide throttling of a REST API. */
+/**
+ * The methods a `ProxyApi` has: `ANY /` and `ANY /{proxy+}`. API Gateway throttles each method
+ * of a stage on its own ("Per-API, per-stage throttling limits are applied at the API method
+ * level for a stage": API Gateway Developer Guide, "Throttle requests to your REST APIs",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html),
+ * so a stage's budget is split between them.
+ */
+export const PROXY_API_METHODS = ['ANY /', 'ANY /{proxy+}'] as const;
+
+/** Stage-wide throttling of a REST API: the stage's whole budget, which its methods share. */
 export interface ThrottleSettings {
   /** Steady-state requests per second. */
   readonly rateLimit: number;
@@ -95,7 +105,9 @@ export interface ProxyApiProps {
    */
   readonly stageName?: string;
   /**
-   * Stage-wide throttling (`*\/*` method settings).
+   * The stage's whole throttling budget. API Gateway throttles each method on its own, so each
+   * of the two methods ({@link PROXY_API_METHODS}) gets an equal share (`*\/*` method settings:
+   * rate / 2, burst / 2 rounded down) and the stage as a whole serves at most this.
    * @default DEFAULT_THROTTLE ({ rateLimit: 50, burstLimit: 100 })
    */
   readonly throttle?: ThrottleSettings;
@@ -274,13 +286,15 @@ export class ProxyApi extends Construct implements IApiStage {
       accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
       dependsOn: [executionLogs, ...(waitForRole ?? [])],
     });
+    // Each method's share of the stage's budget: `*/*` sets every method's own bucket.
+    const perMethod = fairShare(throttle, PROXY_API_METHODS.length);
     new ApiGatewayMethodSettings(this, 'all-methods', {
       restApiId: api.id,
       stageName: stage.stageName,
       methodPath: '*/*',
       settings: {
-        throttlingRateLimit: throttle.rateLimit,
-        throttlingBurstLimit: throttle.burstLimit,
+        throttlingRateLimit: perMethod.rateLimit,
+        throttlingBurstLimit: perMethod.burstLimit,
         metricsEnabled: true,
         loggingLevel: 'ERROR',
         dataTraceEnabled: false,
@@ -320,14 +334,15 @@ export class ProxyApi extends Construct implements IApiStage {
   }
 }
 
-/** One of `clients` equal shares of a throttle: rate / clients (at least 0.01), burst / clients rounded down (at least 1); tokens by Terraform. */
-function fairShare(throttle: ThrottleSettings, clients: number): { rateLimit: number; burstLimit: number } {
-  const share = (value: number, whole: boolean) => {
-    if (Token.isUnresolved(value)) return Token.asNumber(whole ? Fn.max([1, Fn.floor(Op.div(value, clients))]) : Op.div(value, clients));
-    // A rate to the hundredth, as people read it in the plan, and never 0 (which would serve no one).
-    return whole ? Math.max(1, Math.floor(value / clients)) : Math.max(0.01, Math.floor((value / clients) * 100) / 100);
-  };
-  return { rateLimit: share(throttle.rateLimit, false), burstLimit: share(throttle.burstLimit, true) };
+/** One of `parts` (callers or methods) equal shares of a throttle (throttleShare); tokens by Terraform. */
+function fairShare(throttle: ThrottleSettings, parts: number): { rateLimit: number; burstLimit: number } {
+  if (Token.isUnresolved(throttle.rateLimit) || Token.isUnresolved(throttle.burstLimit)) {
+    return {
+      rateLimit: Token.isUnresolved(throttle.rateLimit) ? Token.asNumber(Op.div(throttle.rateLimit, parts)) : throttleShare(throttle, parts).rateLimit,
+      burstLimit: Token.isUnresolved(throttle.burstLimit) ? Token.asNumber(Fn.max([1, Fn.floor(Op.div(throttle.burstLimit, parts))])) : throttleShare(throttle, parts).burstLimit,
+    };
+  }
+  return throttleShare(throttle, parts);
 }
 
 /** The arguments a resource is configured with, as synthesized (overrides included). */

@@ -319,3 +319,12 @@ export function assertValid<T>(owner: string, field: string, value: T, check: (v
   const problem = check(value);
   if (problem !== undefined) throw new Error(`${owner} ${field}: ${problem}`);
 }
+
+/**
+ * One of `parts` equal shares of a throttle (between a stage's methods, or a usage plan's
+ * clients): rate / parts to the hundredth (at least 0.01, as people read it in a plan, and never
+ * 0, which would serve no one), burst / parts rounded down (at least 1).
+ */
+export function throttleShare(throttle: { readonly rateLimit: number; readonly burstLimit: number }, parts: number): { rateLimit: number; burstLimit: number } {
+  return { rateLimit: Math.max(0.01, Math.floor((throttle.rateLimit / parts) * 100) / 100), burstLimit: Math.max(1, Math.floor(throttle.burstLimit / parts)) };
+}

@@ -22,7 +22,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 3;
 export const DEFAULT_LOG_RETENTION_DAYS = 14;
 /** API Gateway stage, the first segment of every URL path (the walkthrough's `test`). */
 export const DEFAULT_STAGE_NAME = 'test';
-/** Stage-wide API Gateway throttling: requests per second, and the burst above it. */
+/** A stage's whole API Gateway throttling budget, which its methods share: requests per second, and the burst above it. */
 export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 /**
  * Requests one client (source IP) may send per WAF evaluation window before WAF blocks it

@@ -101,7 +101,7 @@ export class GreetingStack extends EnvironmentStack {
       apiKeyClients: tierConfig.apiKeyClients,
       cloudWatchRoleSetting: cloudWatchRole,
     });
-    // The stage's throttle is one bucket for every caller: WAF keeps each client to its share.
+    // The stage's throttle (a bucket per method) is shared by every caller: WAF keeps each client to its share.
     if (env.webAcl) new ClientRateLimit(this, 'client-rate-limit', { name: apiName, stage: this.api, requestsPerClient: tierConfig.clientRateLimit });
     new ServiceAlarms(this, 'alarms', {
       alarmNamePrefix: baseName,

@@ -83,13 +83,14 @@ describe('ProxyApi', () => {
     expect(role.name).toBe('Hello-World-Api-apigw-invoke');
   });
 
-  it('throttles, meters and logs errors for every method of the stage', () => {
-    const settings = onlyResource(parse(synthApi({ throttle: { rateLimit: 200, burstLimit: 400 } })), 'aws_api_gateway_method_settings');
+  it("throttles each of its two methods to half the stage's budget (API Gateway throttles per method), meters and logs errors for every method", () => {
+    const settings = onlyResource(parse(synthApi({ throttle: { rateLimit: 200, burstLimit: 401 } })), 'aws_api_gateway_method_settings');
     expect(settings).toMatchObject({
       method_path: '*/*',
       settings: {
-        throttling_rate_limit: 200,
-        throttling_burst_limit: 400,
+        // Two methods of the stage: together at most the stage's 200/s and burst 401.
+        throttling_rate_limit: 100,
+        throttling_burst_limit: 200,
         metrics_enabled: true,
         logging_level: 'ERROR',
         data_trace_enabled: false,
@@ -216,7 +217,7 @@ describe('ProxyApi', () => {
     expect(onlyResource(tf, 'aws_api_gateway_rest_api').name).toBe('${var.api_name}');
     expect(onlyResource(tf, 'aws_iam_role').name).toBe('${var.api_name}-apigw-invoke');
     expect(onlyResource(tf, 'aws_api_gateway_stage').stage_name).toBe('${var.stage}');
-    expect(onlyResource(tf, 'aws_api_gateway_method_settings').settings.throttling_rate_limit).toBe('${var.rate}');
+    expect(onlyResource(tf, 'aws_api_gateway_method_settings').settings.throttling_rate_limit).toBe('${(var.rate / 2)}');
     expect(tf.resource.aws_cloudwatch_log_group).toMatchObject({
       [Object.keys(tf.resource.aws_cloudwatch_log_group).find((key) => key.includes('access'))!]: { name: '/aws/apigateway/${var.api_name}/${var.stage}/access' },
     });

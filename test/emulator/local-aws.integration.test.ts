@@ -86,6 +86,18 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(await text(fetch(`${url}?name=${'x'.repeat(65)}`))).toMatch(/^400 /);
   });
 
+  it("throttles each method of the stage on its own, to half the tier's budget: a burst past ANY /{proxy+}'s gets 429, while ANY / still answers", async () => {
+    // standard: the stage's 50/s, burst 100, so each method 25/s, burst 50.
+    const url = urls.standard;
+    const burst = await Promise.all(Array.from({ length: 100 }, () => fetch(`${url}?name=Burst`).then(async (reply) => [reply.status, await reply.text()] as const)));
+    const throttled = burst.filter(([status]) => status === 429);
+    expect(burst.filter(([status]) => status === 200).length).toBeLessThan(80);
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(throttled[0][1]).toBe('{"message":"Too Many Requests"}');
+    const root = await fetch(url.replace(/\/hello$/, '/'));
+    expect([root.status, await root.text()]).toEqual([200, 'Hello world']);
+  });
+
   it('invokes the live alias directly, by version and by ARN, and writes the function’s own log line with START, END and REPORT to its log group', async () => {
     expect(await invoke('hello-world-dev-standard', { name: 'David' }, 'live')).toEqual({ error: undefined, version: '1', payload: 'Hello David' });
     expect((await invoke('hello-world-dev-standard:1', { name: 'David' })).payload).toBe('Hello David');
@@ -120,7 +132,8 @@ describeEmulated('the card’s commands against the local AWS', () => {
   it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for a key of its usage plan, one per client', async () => {
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const premiumConfig = { ...config.tiers?.premium, apiKeyRequired: true, apiKeyClients: ['acme', 'globex'] };
+    // Each of three clients gets a third of the stage's 100/s, burst 200: 33.33/s, burst 66.
+    const premiumConfig = { ...config.tiers?.premium, throttle: { rateLimit: 100, burstLimit: 200 }, apiKeyRequired: true, apiKeyClients: ['acme', 'globex', 'initech'] };
     fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: premiumConfig } }));
     const deploy = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
     expect([deploy.code, deploy.output.slice(-2000)]).toEqual([0, expect.any(String)]);
@@ -135,7 +148,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
     const apigateway = new APIGatewayClient(emulatorClientConfig(emulator.endpoint, REGION));
     const keyOf = async (id: string) => (await apigateway.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }))).value!;
     const ids = premium.api_key_ids as Record<string, string>;
-    expect(Object.keys(ids)).toEqual(['acme', 'globex']);
+    expect(Object.keys(ids)).toEqual(['acme', 'globex', 'initech']);
     const [acme, globex] = [await keyOf(ids.acme), await keyOf(ids.globex)];
     expect(acme).not.toBe(globex);
     const wrong = await fetch(premium.hello_url, { headers: { 'x-api-key': `${acme}x` } });
@@ -144,6 +157,13 @@ describeEmulated('the card’s commands against the local AWS', () => {
       const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
       expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
     }
+    // API Gateway throttles each key of a usage plan on its own: acme's share runs out (429), globex still answers.
+    const burst = await Promise.all(Array.from({ length: 120 }, () => fetch(`${premium.hello_url}?name=Acme`, { headers: { 'x-api-key': acme } }).then((reply) => reply.status)));
+    expect(burst.filter((status) => status === 200).length).toBeLessThan(100);
+    expect(burst.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(burst.every((status) => status === 200 || status === 429)).toBe(true);
+    const other = await fetch(`${premium.hello_url}?name=Globex`, { headers: { 'x-api-key': globex } });
+    expect([other.status, await other.text()]).toEqual([200, 'Bonjour Globex']);
     // The keys and their usage plan's shares re-plan clean, as deployed.
     const diff = await cdktf('diff', 'premium');
     expect([diff.code, diff.output]).toEqual([0, expect.stringMatching(/No changes\. Your infrastructure matches the configuration/)]);

@@ -191,14 +191,17 @@ describe('the local stage and the function', () => {
 });
 
 describe("the tier's throttling and API key", () => {
-  it('answers 429 Too Many Requests past the burst, then serves again as the bucket refills', async () => {
+  it("answers 429 Too Many Requests past a method's burst (half the stage's: API Gateway throttles each method), while the other method still answers, then serves again as the bucket refills", async () => {
     // The bucket's clock stands still but where the test moves it: no answer depends on load.
     let now = 0;
-    const { base } = await start({ throttle: { rateLimit: 5, burstLimit: 2 }, clock: () => now });
+    // The stage's 10 per second, burst 4: each of its two methods 5 per second, burst 2.
+    const { base } = await start({ throttle: { rateLimit: 10, burstLimit: 4 }, clock: () => now });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await request(base, '/test/hello')).status);
     expect(statuses).toEqual([200, 200, 429]);
     expect(json(await request(base, '/test/hello'))).toEqual([429, { message: 'Too Many Requests' }]);
+    // ANY / has a bucket of its own, still full.
+    expect([(await request(base, '/test')).status, (await request(base, '/test/')).status, (await request(base, '/test')).status]).toEqual([200, 200, 429]);
     now += 250; // 5 per second: a token and a quarter
     expect((await request(base, '/test/hello')).status).toBe(200);
     expect((await request(base, '/test/hello')).status).toBe(429);

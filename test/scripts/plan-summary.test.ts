@@ -28,7 +28,7 @@ describe('reading a recorded plan', () => {
     });
     expect(plan.changes.find((change) => change.address.startsWith('aws_api_gateway_stage.'))?.details).toEqual({ stage: 'test' });
     expect(plan.changes.find((change) => change.address.startsWith('aws_api_gateway_method_settings.'))?.details).toEqual({
-      throttle: '50/s, burst 100',
+      throttle: '50/s, burst 100, each method',
     });
     expect(plan.outputs).toEqual({
       function_name: 'hello-world-dev-standard',

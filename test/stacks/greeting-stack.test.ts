@@ -164,8 +164,9 @@ describe('GreetingStack', () => {
   it('gives each tier its own throttling and reserved concurrency, premium above standard', () => {
     const env = environment('prod', { tiers: { standard: { reservedConcurrency: 100 }, premium: { reservedConcurrency: 450 } } });
     const [standard, premium] = TIERS.map((tier) => parse(synthStack(env, tier)));
-    expect(onlyResource(standard, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 50, throttling_burst_limit: 100 });
-    expect(onlyResource(premium, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 200, throttling_burst_limit: 400 });
+    // Each of the stage's two methods gets half of the tier's budget.
+    expect(onlyResource(standard, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 25, throttling_burst_limit: 50 });
+    expect(onlyResource(premium, 'aws_api_gateway_method_settings').settings).toMatchObject({ throttling_rate_limit: 100, throttling_burst_limit: 200 });
     expect(onlyResource(standard, 'aws_lambda_function').reserved_concurrent_executions).toBe(100);
     expect(onlyResource(premium, 'aws_lambda_function').reserved_concurrent_executions).toBe(450);
   });
