@@ -55,7 +55,9 @@ export async function synthesizeForEmulator(
   const app = synthesizeGreetingApp({ environmentName: environment, projectRoot, outdir });
   // The account's bootstrap stack is an administrator's, deployed on its own (cdktf deploy bootstrap).
   const deployable = Object.keys(app.stackDirs).filter((name) => name !== BOOTSTRAP_STACK);
-  const stacks = deployOrder(outdir, deployable).map((name) => ({ name, dir: app.stackDirs[name] }));
+  const stacks = deployOrder(outdir, deployable)
+    .filter((name) => deployable.includes(name))
+    .map((name) => ({ name, dir: app.stackDirs[name] }));
   for (const stack of stacks) {
     if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
     writeEmulatorOverride(stack.dir, endpoint);

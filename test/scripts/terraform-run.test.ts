@@ -174,7 +174,7 @@ describe('the terraform runner', () => {
 
   it('fails naming the fix when terraform cannot be started', () => {
     expect(terraformFailure('dev', 'init', { status: null, signal: null, stdout: '', stderr: '', error: new Error('spawn terraform ENOENT') })).toBe(
-      'dev: could not run terraform (spawn terraform ENOENT); install Terraform 1.10 or later',
+      'dev: could not run terraform (spawn terraform ENOENT); install Terraform 1.11 or later',
     );
   });
 });
