@@ -9,12 +9,13 @@
  * `Sec-Fetch-*`) and the page's own host name.
  */
 import type { IncomingHttpHeaders } from 'http';
+import { hostAllowed } from '../lib/loopback-host';
+
+export { hostAllowed } from '../lib/loopback-host';
 
 /** The front's own internal routes' prefix, which no request from outside may reach however it is spelled. */
 const INTERNAL_PREFIX = '/_emulator';
 
-/** A REST API stage's host, as API Gateway names it: `<api id>.execute-api.<region>.amazonaws.com`. */
-const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/;
 
 /** What decides a request: its target, `Host` and browser headers. */
 export interface FrontRequest {
@@ -54,16 +55,6 @@ export function normalizedPath(target: string): string {
 export function reachesInternalRoutes(target: string): boolean {
   const path = normalizedPath(target).toLowerCase();
   return path === INTERNAL_PREFIX || path.startsWith(`${INTERNAL_PREFIX}/`);
-}
-
-/** The host names the front answers to: its loopback address (by any loopback name) on its port, and API Gateway's execute-api hosts. */
-export function hostAllowed(host: string | undefined, port: number): boolean {
-  if (!host) return false;
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.toLowerCase());
-  if (!match) return false;
-  const [, name, hostPort] = match;
-  if (EXECUTE_API_HOST.test(name)) return true;
-  return ['127.0.0.1', 'localhost', '[::1]'].includes(name) && Number(hostPort) === port;
 }
 
 /** Whether a browser sent the request (only browsers send these; AWS SDKs, the CLI and Terraform do not). */

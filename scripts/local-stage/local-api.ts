@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { API_INTEGRATION_TIMEOUT_SECONDS, MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '../../src/rules/aws-limits';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/rules/defaults';
 import { FunctionHost, FunctionHostOptions } from './function-host';
-import { hostAllowed } from '../emulator/front-guard';
+import { hostAllowed } from '../lib/loopback-host';
 import { PROXY_API_METHODS } from '../../src/constructs/proxy-api';
 import { throttleShare } from '../../src/rules/aws-limits';
 import { TokenBucket } from './token-bucket';
