@@ -12,6 +12,9 @@
  * it started has ended before it exits. Exit codes follow `terraform plan -detailed-exitcode`:
  * 0 no changes, 2 changes (or, with --drift, drift), 1 an error; 130 on Ctrl-C.
  *
+ * Online, before any stack is planned, it checks the account as Terraform will find it: its
+ * Lambda quota against the tiers' reservations, and that CloudWatch may publish to the alarms'
+ * SNS topic (lambda-quota.ts, alarm-topic.ts).
  * Without AWS credentials (the AWS SDK's own default chain finds none) or with --offline, it
  * plans with dummy keys and no account checks, and the summary says so. --drift plans
  * refresh-only: what differs between AWS and the state, nothing of the configuration.
@@ -26,6 +29,7 @@ import { synthesizeGreetingApp } from '../src/greeting-app';
 import { ACCOUNT_SETTINGS_STACK } from '../src/stacks/account-settings-stack';
 import { gitSource } from './lib/git-source';
 import { checkLambdaQuota } from './lib/lambda-quota';
+import { alarmTopicClients, alarmTopicProblems } from './lib/alarm-topic';
 import { lockedProviders, planState, writeManifest } from './lib/plan-bundle';
 import { renderFailedSummary, renderSummary } from './lib/plan-summary';
 import { PlanFiles, StackPlan, changesSomething, planStack } from './lib/terraform-plan';
@@ -223,7 +227,14 @@ async function main(): Promise<number> {
     });
   }
   // An apply of this plan would fail at the function if the account's quota cannot hold its reservations.
-  const preflight = offline || drift ? undefined : (env: EnvironmentConfig) => checkLambdaQuota(env, undefined, credentials);
+  // And its alarms would page no one if CloudWatch may not publish to their topic.
+  const preflight =
+    offline || drift
+      ? undefined
+      : async (env: EnvironmentConfig) => {
+          const problems = [await checkLambdaQuota(env, undefined, credentials), ...(await alarmTopicProblems(env, alarmTopicClients(env, credentials)))].filter(Boolean);
+          return problems.length ? problems.join('\n') : undefined;
+        };
   const result = await planEnvironment({ projectRoot: PROJECT_ROOT, environment, stacks, offline, drift, progress, packaging, credentials, localAwsEndpoint, preflight });
   const summary = path.relative(process.cwd(), path.join(result.planDir, 'summary.md'));
   if (result.failures.length) {

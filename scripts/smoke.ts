@@ -15,6 +15,7 @@ import { TIERS } from '../src/config/environment-config';
 import { loadEnvironment } from '../src/config/load-environment';
 import { DeployCredentials, synthSettingsFrom } from '../src/config/synth-settings';
 import { environmentCredentials } from './lib/environment-credentials';
+import { alarmTopicClients, alarmTopicProblems } from './lib/alarm-topic';
 import { runTerraform } from './lib/terraform-run';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -117,6 +118,14 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
     }
   };
 
+  // The alarms reach someone: CloudWatch may publish to their topic (and use its key).
+  if (env.alarms.snsTopicArn) {
+    await check(`alarms: ${env.alarms.snsTopicArn}`, async () => {
+      const problems = await alarmTopicProblems(env, alarmTopicClients(env, options.credentials));
+      if (problems.length) throw new Error(problems.join('; '));
+      return 'CloudWatch may publish to it';
+    });
+  }
   for (const tier of options.tiers ?? TIERS) {
     let outputs: Record<string, string>;
     try {

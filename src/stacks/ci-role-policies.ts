@@ -79,6 +79,10 @@ const READS = [
   'wafv2:ListWebACLs',
   'wafv2:ListResourcesForWebACL',
   'wafv2:ListTagsForResource',
+  // The alarms' topic, and the key that encrypts it: may CloudWatch publish there (npm run plan, smoke)?
+  'sns:GetTopicAttributes',
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
 ];
 
 /** The plan role: reads only. Nothing here writes, and there is no other statement. */

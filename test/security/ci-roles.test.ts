@@ -128,6 +128,8 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
     ['logs:DescribeLogGroups', '*'],
     ['cloudwatch:DescribeAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${prefix}-standard-function-errors`],
     ['s3:GetObject', stateObject('premium')],
+    ['sns:GetTopicAttributes', `arn:aws:sns:${region}:${account}:on-call`],
+    ['kms:GetKeyPolicy', `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
     ['s3:ListBucket', `arn:aws:s3:::${state.bucket}`, { 's3:prefix': `${state.keyPrefix}/premium.tfstate` }],
   ];
 
