@@ -129,7 +129,6 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
     ['cloudwatch:DescribeAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${prefix}-standard-function-errors`],
     ['s3:GetObject', stateObject('premium')],
     ['sns:GetTopicAttributes', `arn:aws:sns:${region}:${account}:on-call`],
-    ['kms:GetKeyPolicy', `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
     ['s3:ListBucket', `arn:aws:s3:::${state.bucket}`, { 's3:prefix': `${state.keyPrefix}/premium.tfstate` }],
   ];
 
@@ -147,6 +146,13 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
   it.each(rows(PLAN_READS))('lets the plan role (and the apply role) %s on %s', async (action, resource, context) => {
     expect(await decide({ principal: plan.arn, action, resource, context }, [plan.policy])).toBe('Allowed');
     expect(await decide({ principal: apply.arn, action, resource, context }, [apply.policy])).toBe('Allowed');
+  });
+
+  it("lets the plan role read the policy of the key that encrypts the alarm topic, where the key's policy leaves it to IAM (KMS's default)", async () => {
+    const topicKey = `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const delegating = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] };
+    for (const action of ['kms:DescribeKey', 'kms:GetKeyPolicy']) expect([action, await decide({ principal: plan.arn, action, resource: topicKey }, [plan.policy], delegating)]).toEqual([action, 'Allowed']);
+    expect(await decide({ principal: plan.arn, action: 'kms:Decrypt', resource: topicKey }, [plan.policy], delegating)).toBe('ImplicitlyDenied');
   });
 
   it('lets the plan role write nothing of the state bucket: no state, no lock, no other object', async () => {
