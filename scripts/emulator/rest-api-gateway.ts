@@ -8,15 +8,15 @@
 import type * as http from 'http';
 import { BadTargetError, GATEWAY_RESPONSES, buildProxyEvent, gatewayAnswer, integrationAnswer, receiveBody, splitTarget } from '../local-stage/proxy-integration';
 import { LambdaService } from './lambda-service';
-import { TokenBucket } from '../local-stage/token-bucket';
+import { StageThrottles, type ThrottleLimits } from './stage-throttles';
 
-/** A stage's routing, as moto keeps it (moto_server.py's `/_emulator/restapis/<id>/stages/<stage>`). */
 /** A method's settings, as a stage keeps them (`*\/*` for every method, or `<path with ~1>/<verb>`). */
 interface MethodSettings {
   readonly throttlingRateLimit?: number;
   readonly throttlingBurstLimit?: number;
 }
 
+/** A stage's routing, as moto keeps it (moto_server.py's `/_emulator/restapis/<id>/stages/<stage>`). */
 interface StageSnapshot {
   readonly region: string;
   readonly apiId: string;
@@ -28,7 +28,7 @@ interface StageSnapshot {
   }[];
   readonly apiKeys: readonly string[];
   /** Each key's usage plan throttle, by key value. */
-  readonly keyThrottles?: Record<string, { readonly rateLimit?: number; readonly burstLimit?: number }>;
+  readonly keyThrottles?: Record<string, ThrottleLimits>;
 }
 
 /** The key a method's own settings are kept under in a stage: its path with `/` as `~1`, and its verb. */
@@ -100,8 +100,8 @@ export interface StageRequestTarget {
 }
 
 export class RestApiGateway {
-  /** The throttles' buckets: each method of each stage, and each API key, its own. */
-  private readonly buckets = new Map<string, TokenBucket>();
+  /** The throttles: each method of each stage, and each API key, its own bucket. */
+  private readonly throttles = new StageThrottles();
 
   constructor(
     private readonly motoEndpoint: string,
@@ -110,15 +110,6 @@ export class RestApiGateway {
     /** Headers every request to moto carries (the front's secret). */
     private readonly motoHeaders: Readonly<Record<string, string>> = {},
   ) {}
-
-  /** The bucket of one throttle, made on first use and remade when its limits change; none without limits. */
-  private bucketFor(key: string, rateLimit: number | undefined, burstLimit: number | undefined): TokenBucket | undefined {
-    if (rateLimit === undefined || burstLimit === undefined || rateLimit < 0 || burstLimit < 0) return undefined;
-    const id = `${key} ${rateLimit} ${burstLimit}`;
-    let bucket = this.buckets.get(id);
-    if (!bucket) this.buckets.set(id, (bucket = new TokenBucket(rateLimit, burstLimit)));
-    return bucket;
-  }
 
   /** Answers one request to a stage; every request gets an answer, as from API Gateway. */
   handle(req: http.IncomingMessage, res: http.ServerResponse, where: StageRequestTarget): void {
@@ -147,14 +138,15 @@ export class RestApiGateway {
     if (!match || !method) return gatewayAnswer(res, GATEWAY_RESPONSES.missingToken);
     const apiKey = String(req.headers['x-api-key'] ?? '');
     if (method.apiKeyRequired && !stage.apiKeys.includes(apiKey)) return gatewayAnswer(res, GATEWAY_RESPONSES.forbidden);
-    // API Gateway throttles each method of a stage on its own, and each key of a usage plan on its
-    // own (API Gateway Developer Guide, "Throttle requests to your REST APIs"); past either, 429.
+    // Each key of a usage plan has its own throttle, and each method of a stage its own; the key's
+    // applies first (stage-throttles.ts cites the order). Past either, 429.
     const verb = match.resource.methods[req.method ?? 'GET'] ? (req.method ?? 'GET') : 'ANY';
     const settings = stage.stage.methodSettings?.[methodSettingsKey(match.resource.path, verb)] ?? stage.stage.methodSettings?.['*/*'];
-    const methodBucket = this.bucketFor(`method ${stage.apiId} ${where.stage} ${match.resource.path} ${verb}`, settings?.throttlingRateLimit, settings?.throttlingBurstLimit);
-    const keyThrottle = method.apiKeyRequired ? stage.keyThrottles?.[apiKey] : undefined;
-    const keyBucket = this.bucketFor(`key ${apiKey}`, keyThrottle?.rateLimit, keyThrottle?.burstLimit);
-    if ((methodBucket && !methodBucket.take()) || (keyBucket && !keyBucket.take())) return gatewayAnswer(res, GATEWAY_RESPONSES.throttled);
+    const admitted = this.throttles.admit({
+      key: method.apiKeyRequired ? { id: `key ${apiKey}`, limits: stage.keyThrottles?.[apiKey] } : undefined,
+      method: { id: `method ${stage.apiId} ${where.stage} ${match.resource.path} ${verb}`, limits: { rateLimit: settings?.throttlingRateLimit, burstLimit: settings?.throttlingBurstLimit } },
+    });
+    if (!admitted) return gatewayAnswer(res, GATEWAY_RESPONSES.throttled);
     const integration = method.integration;
     const functionArn = integration?.type === 'AWS_PROXY' ? lambdaOfIntegration(integration.uri) : undefined;
     if (!functionArn) {

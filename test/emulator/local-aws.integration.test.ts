@@ -89,9 +89,12 @@ describeEmulated('the card’s commands against the local AWS', () => {
   it("throttles each method of the stage on its own, to half the tier's budget: a burst past ANY /{proxy+}'s gets 429, while ANY / still answers", async () => {
     // standard: the stage's 50/s, burst 100, so each method 25/s, burst 50.
     const url = urls.standard;
-    const burst = await Promise.all(Array.from({ length: 100 }, () => fetch(`${url}?name=Burst`).then(async (reply) => [reply.status, await reply.text()] as const)));
+    const started = performance.now();
+    const burst = await Promise.all(Array.from({ length: 150 }, () => fetch(`${url}?name=Burst`).then(async (reply) => [reply.status, await reply.text()] as const)));
+    const seconds = (performance.now() - started) / 1000;
     const throttled = burst.filter(([status]) => status === 429);
-    expect(burst.filter(([status]) => status === 200).length).toBeLessThan(80);
+    // At most the method's burst and its rate over the time the burst took, however loaded the machine.
+    expect(burst.filter(([status]) => status === 200).length).toBeLessThanOrEqual(Math.floor(50 + 25 * seconds));
     expect(throttled.length).toBeGreaterThan(0);
     expect(throttled[0][1]).toBe('{"message":"Too Many Requests"}');
     const root = await fetch(url.replace(/\/hello$/, '/'));
@@ -132,9 +135,13 @@ describeEmulated('the card’s commands against the local AWS', () => {
   it('answers Bonjour after the walkthrough’s update step, keeps the previous version invocable, and asks premium callers for a key of its usage plan, one per client', async () => {
     const file = path.join(dir, 'environments', 'dev.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    // Each of three clients gets a third of the stage's 100/s, burst 200: 33.33/s, burst 66.
-    const premiumConfig = { ...config.tiers?.premium, throttle: { rateLimit: 100, burstLimit: 200 }, apiKeyRequired: true, apiKeyClients: ['acme', 'globex', 'initech'] };
-    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers: { ...config.tiers, premium: premiumConfig } }));
+    // Each of three clients gets a third of the stage's 12/s, burst 24: 4/s, burst 8; each method half: 6/s, burst 12.
+    // Figures this low keep the burst below past the key's share however slowly a loaded machine
+    // answers; standard gets them too, as premium may not have less.
+    const throttle = { rateLimit: 12, burstLimit: 24 };
+    const premiumConfig = { ...config.tiers?.premium, throttle, apiKeyRequired: true, apiKeyClients: ['acme', 'globex', 'initech'] };
+    const tiers = { ...config.tiers, standard: { ...config.tiers?.standard, throttle }, premium: premiumConfig };
+    fs.writeFileSync(file, JSON.stringify({ ...config, greeting: 'Bonjour', tiers }));
     const deploy = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
     expect([deploy.code, deploy.output.slice(-2000)]).toEqual([0, expect.any(String)]);
     expect(await (await fetch(`${urls.standard}?name=David`)).text()).toBe('Bonjour David');
@@ -157,11 +164,14 @@ describeEmulated('the card’s commands against the local AWS', () => {
       const allowed = await fetch(`${premium.hello_url}?name=David`, { headers: { 'x-api-key': key } });
       expect([allowed.status, await allowed.text()]).toEqual([200, 'Bonjour David']);
     }
-    // API Gateway throttles each key of a usage plan on its own: acme's share runs out (429), globex still answers.
-    const burst = await Promise.all(Array.from({ length: 120 }, () => fetch(`${premium.hello_url}?name=Acme`, { headers: { 'x-api-key': acme } }).then((reply) => reply.status)));
-    expect(burst.filter((status) => status === 200).length).toBeLessThan(100);
-    expect(burst.filter((status) => status === 429).length).toBeGreaterThan(0);
+    // API Gateway throttles each key of a usage plan on its own, before the method: acme gets its
+    // burst and its rate over the time the burst took (429 past it), and globex still answers.
+    const started = performance.now();
+    const burst = await Promise.all(Array.from({ length: 80 }, () => fetch(`${premium.hello_url}?name=Acme`, { headers: { 'x-api-key': acme } }).then((reply) => reply.status)));
+    const seconds = (performance.now() - started) / 1000;
     expect(burst.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(burst.filter((status) => status === 200).length).toBeLessThanOrEqual(Math.floor(8 + 4 * seconds));
+    expect(burst.filter((status) => status === 429).length).toBeGreaterThan(0);
     const other = await fetch(`${premium.hello_url}?name=Globex`, { headers: { 'x-api-key': globex } });
     expect([other.status, await other.text()]).toEqual([200, 'Bonjour Globex']);
     // The keys and their usage plan's shares re-plan clean, as deployed.

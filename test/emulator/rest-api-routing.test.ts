@@ -1,6 +1,7 @@
 /** How the emulator's REST API stages route and answer, without the emulator. */
 import { parseEmulatorArgs } from '../../scripts/emulator';
 import { lambdaOfIntegration, matchResource } from '../../scripts/emulator/rest-api-gateway';
+import { StageThrottles } from '../../scripts/emulator/stage-throttles';
 import { integrationAnswer } from '../../scripts/local-stage/proxy-integration';
 import { providerInstallHint } from '../../scripts/lib/terraform-plan';
 
@@ -27,6 +28,29 @@ describe('lambdaOfIntegration', () => {
     const arn = 'arn:aws:lambda:eu-central-1:123456789012:function:hello-world-dev-standard:live';
     expect(lambdaOfIntegration(`arn:aws:apigateway:eu-central-1:lambda:path/2015-03-31/functions/${arn}/invocations`)).toBe(arn);
     expect(lambdaOfIntegration('https://example.com')).toBeUndefined();
+  });
+});
+
+describe('StageThrottles', () => {
+  const method = { id: 'method api dev /{proxy+} ANY', limits: { rateLimit: 1, burstLimit: 3 } };
+  const key = (name: string) => ({ id: `key ${name}`, limits: { rateLimit: 1, burstLimit: 2 } });
+
+  it("throttles a key of a usage plan before the method, so one client's excess leaves the others the method's budget", () => {
+    let now = 0;
+    const throttles = new StageThrottles(() => now);
+    const acme = Array.from({ length: 5 }, () => throttles.admit({ key: key('acme'), method }));
+    expect(acme).toEqual([true, true, false, false, false]);
+    expect(throttles.admit({ key: key('globex'), method })).toBe(true);
+    expect(throttles.admit({ key: key('globex'), method })).toBe(false); // the method's burst of 3 is spent
+    now += 1000;
+    expect(throttles.admit({ key: key('globex'), method })).toBe(true);
+  });
+
+  it('keeps a bucket per figures, so a changed throttle starts full, and none without figures', () => {
+    const throttles = new StageThrottles(() => 0);
+    expect([1, 2, 3].map(() => throttles.admit({ method: key('acme') }))).toEqual([true, true, false]);
+    expect(throttles.admit({ method: { id: 'key acme', limits: { rateLimit: 1, burstLimit: 4 } } })).toBe(true);
+    expect(Array.from({ length: 50 }, () => throttles.admit({ key: { id: 'key initech' }, method: { id: 'method' } })).every(Boolean)).toBe(true);
   });
 });
 
