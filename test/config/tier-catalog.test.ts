@@ -37,8 +37,9 @@ describe('tier catalog', () => {
       ['hello-world-fixture-enterprise', 2048, 800],
     ]);
     expect(synthesized[2]).toHaveResourceWithProperties(LambdaFunction, { memory_size: 2048 });
+    // The catalog's 1000/s, burst 2000 is the stage's budget: each of its two methods gets half.
     expect(synthesized[2]).toHaveResourceWithProperties(ApiGatewayMethodSettings, {
-      settings: expect.objectContaining({ throttling_rate_limit: 1000, throttling_burst_limit: 2000 }),
+      settings: expect.objectContaining({ throttling_rate_limit: 500, throttling_burst_limit: 1000 }),
     });
   });
 
