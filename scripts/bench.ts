@@ -183,7 +183,7 @@ async function initializedEmptyPlanDir(section: string, env: NodeJS.ProcessEnv):
 async function benchPlan(runs: number): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', ENVIRONMENT: 'dev' };
   const mirror = useMirrorIn(env);
-  // Where the mirror has no hashicorp/archive, the packaging that does without it (README).
+  // Where the mirror has no hashicorp/archive, the packaging that does without it (docs/deploying.md, "Packaging the function").
   if (mirror && !mirrorHasProvider(mirror, 'archive')) env.FUNCTION_PACKAGING = 'synth-zip';
   const empty = await initializedEmptyPlanDir('plan', env);
   if (!empty) return;

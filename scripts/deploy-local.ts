@@ -48,7 +48,7 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const missing = spawnSync('terraform', ['version'], { encoding: 'utf8' }).error ? 'terraform is not on PATH' : emulatorUnavailableReason();
   if (missing) {
-    say(`deploy:local: ${missing}; see README "Deploying to a local AWS emulator"`);
+    say(`deploy:local: ${missing}; see docs/local-aws.md, "Deploying to a local AWS emulator"`);
     return 1;
   }
   const { mirror, localArchive } = useProviderMirror();

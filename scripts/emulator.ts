@@ -9,8 +9,10 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { environmentNameFrom, loadEnvironment } from '../src/config/load-environment';
+import { localStateFolder } from '../src/config/synth-settings';
 import { emulatorUnavailableReason } from './emulator/aws-emulator';
 import { emulatorExports } from './emulator/shell-exports';
+import { clearLocalAwsState } from './emulator/local-aws-state';
 import { startEmulatorServer, stopOnSignals } from './emulator/server';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -41,19 +43,22 @@ async function main(): Promise<number | undefined> {
   }
   const missing = emulatorUnavailableReason();
   if (missing) {
-    say(`emulator: ${missing}; see README "Your own AWS, locally"`);
+    say(`emulator: ${missing}; see docs/local-aws.md`);
     return 1;
   }
   const environment = environmentNameFrom(process.env);
   const { region } = loadEnvironment(environment, path.join(PROJECT_ROOT, 'environments'));
   const server = await startEmulatorServer({ port });
-  stopOnSignals(server, say, false);
+  // What an earlier local AWS on this port recorded went with it (it was stopped without a chance to clear).
+  const stale = clearLocalAwsState(PROJECT_ROOT, server.endpoint);
+  if (stale.length > 0) say(`emulator: removed the state an earlier local AWS on this port left (${stale.join(', ')}): its resources went with it`);
+  stopOnSignals(server, say, false, () => void clearLocalAwsState(PROJECT_ROOT, server.endpoint));
   console.log(`The local AWS answers on ${server.endpoint} (IAM, Lambda, API Gateway, Logs, CloudWatch, SNS, STS, S3, KMS, WAFv2). In another shell:\n`);
   for (const line of emulatorExports(server.endpoint, region, PROJECT_ROOT)) console.log(`  ${line}`);
   console.log(`\nthen, for example:\n`);
-  console.log(`  npx cdktf deploy account-settings && npx cdktf deploy standard premium`);
+  console.log(`  npx cdktf deploy account-settings standard premium --auto-approve`);
   console.log(`  curl "$(cd cdktf.out/stacks/standard && terraform output -raw hello_url)?name=David"`);
-  console.log(`  npm run smoke\n\nCtrl-C stops it; its state goes with it.`);
+  console.log(`  npm run smoke\n\nCtrl-C stops it; its resources and the stacks' state for it (${localStateFolder(server.endpoint)}/) go with it.`);
   return undefined;
 }
 

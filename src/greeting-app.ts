@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
 import { zipSingleFile } from './bundling/function-zip';
-import { DeployCredentials, FunctionPackaging, SynthSettings } from './config/synth-settings';
+import { DeployCredentials, FunctionPackaging, SynthSettings, localStateFolder } from './config/synth-settings';
 import { EnvironmentConfig } from './config/environment-config';
 import { TIER_CATALOG, TierCatalog } from './config/tier-catalog';
 import { loadCheckedEnvironments } from './config/environment-set';
@@ -11,6 +11,7 @@ import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from './stacks/account-s
 import { BOOTSTRAP_STACK, BootstrapStack } from './stacks/bootstrap-stack';
 import { GreetingStack } from './stacks/greeting-stack';
 import { forgetStaleBackend } from './backend/stale-backend';
+import { localStateHoldsResources } from './backend/local-state';
 import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackProviderLock } from './providers/provider-locks';
 
 export interface GreetingAppOptions {
@@ -82,21 +83,33 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   const prebuiltZip = packaging === 'synth-zip' ? zipSingleFile(codeFile, path.join(path.dirname(codeFile), 'function.zip')) : undefined;
   const app = new App({ outdir: options.outdir });
   const stackDirs: Record<string, string> = {};
+  // A local AWS's local state is apart from AWS's (localStateFolder).
+  const stateFolder = localStateFolder(options.localAwsEndpoint);
   const stackProps = (name: string) => {
     stackDirs[name] = path.resolve(app.outdir, 'stacks', name);
     const projectRootFromStack = path.relative(stackDirs[name], options.projectRoot).split(path.sep).join('/');
-    return { environment, projectRootFromStack, offlinePlan: options.offlinePlan, credentials: options.credentials };
+    return { environment, projectRootFromStack, stateFolder, offlinePlan: options.offlinePlan, credentials: options.credentials };
   };
-  // Created first, so it comes first in cdktf's manifest; the tiers do not depend on it in
-  // cdktf (`cdktf deploy standard premium` keeps working) but check for its role at plan.
+  // Created first, so it comes first in cdktf's manifest.
   const accountSettings =
     environment.apiGatewayCloudWatchRole === 'create' ? new AccountSettingsStack(app, ACCOUNT_SETTINGS_STACK, stackProps(ACCOUNT_SETTINGS_STACK)) : undefined;
   // Each tier's stack is named after it: `cdktf deploy standard premium`.
   const stacks = tiers.map(
     ({ name: tier }) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
   );
+  // A tier cannot be planned before account-settings is applied (each checks for its role at
+  // plan). Where that stack's state is on this machine and records nothing yet (a new account, a
+  // fresh local AWS), the tiers depend on it in cdktf: `cdktf deploy account-settings standard
+  // premium` applies it first, and `cdktf deploy standard premium` stops in seconds naming it,
+  // instead of failing at plan. Once it is applied they do not, so `cdktf deploy standard premium`
+  // works alone. State in S3 cannot be read at synth (synth needs no AWS): there the plan-time
+  // check names the command.
+  if (accountSettings && environment.state.type === 'local') {
+    const stateFile = path.join(options.projectRoot, stateFolder, environment.name, `${ACCOUNT_SETTINGS_STACK}.tfstate`);
+    if (!localStateHoldsResources(stateFile)) for (const stack of stacks) stack.addDependency(accountSettings);
+  }
   const bootstrap = environment.ci
-    ? new BootstrapStack(app, BOOTSTRAP_STACK, { environment, environments, projectRootFromStack: stackProps(BOOTSTRAP_STACK).projectRootFromStack })
+    ? new BootstrapStack(app, BOOTSTRAP_STACK, { environment, environments, projectRootFromStack: stackProps(BOOTSTRAP_STACK).projectRootFromStack, stateFolder })
     : undefined;
   return { app, environment, stacks, accountSettings, bootstrap, stackDirs };
 }

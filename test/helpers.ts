@@ -148,3 +148,37 @@ export function folderSnapshot(dir: string): Record<string, string> {
   walk('');
   return files;
 }
+
+/** The README's quick start, command by command, as a newcomer types them. */
+export interface QuickStart {
+  readonly install: string;
+  readonly emulator: string;
+  readonly deploy: string;
+  readonly hello: string;
+  readonly destroy: string;
+}
+
+/**
+ * Reads the commands of README.md's "Quick start" section (its `sh` blocks, comments left out)
+ * and names each by what it does; throws when the section holds other commands than these, so
+ * the README and the tests that type its commands cannot drift apart.
+ */
+export function readmeQuickStart(readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')): QuickStart {
+  const section = readme.split(/^## /m).find((part) => part.startsWith('Quick start'));
+  if (!section) throw new Error('README.md has no "## Quick start" section');
+  const commands = [...section.matchAll(/^```sh\n([\s\S]*?)^```/gm)]
+    .flatMap(([, block]) => block.split('\n'))
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
+  const shapes: [keyof QuickStart, RegExp][] = [
+    ['install', /^npm ci$/],
+    ['emulator', /^npm run emulator$/],
+    ['deploy', /^npx cdktf deploy account-settings standard premium --auto-approve$/],
+    ['hello', /^curl "\$\(cd cdktf\.out\/stacks\/standard && terraform output -raw hello_url\)\?name=David"$/],
+    ['destroy', /^npx cdktf destroy standard premium --auto-approve$/],
+  ];
+  if (commands.length !== shapes.length || shapes.some(([, shape], i) => !shape.test(commands[i]))) {
+    throw new Error(`README.md's quick start runs ${JSON.stringify(commands)}; the tests type ${shapes.map(([, shape]) => shape.source).join(', ')}: change both together`);
+  }
+  return Object.fromEntries(shapes.map(([name], i) => [name, commands[i]])) as unknown as QuickStart;
+}

@@ -7,7 +7,7 @@ outlives the process that started it.
 moto is patched where it answers differently from AWS for a setting these stacks use. Each
 patch says which AWS behaviour it restores, and all are written against one moto version: a
 different version refuses to start rather than test against answers nobody has checked.
-The README lists the same differences ("What the emulator proves").
+docs/local-aws.md lists the same differences ("Where moto 5.2.1 differs from AWS").
 """
 import base64
 import hmac

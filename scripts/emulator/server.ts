@@ -199,16 +199,21 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
  * Stops on SIGINT, SIGTERM, when its parent is gone (reparented, or with `watchStdin` its
  * stdin closed), and exits once everything it started has ended.
  */
-export function stopOnSignals(server: EmulatorServer, say: (line: string) => void, watchStdin: boolean): void {
+export function stopOnSignals(server: EmulatorServer, say: (line: string) => void, watchStdin: boolean, afterClose: () => void = () => undefined): void {
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     say(`emulator: ${why}: stopping`);
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(afterClose)
+      .finally(() => process.exit(0));
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: Ctrl-C reaches us twice under npm run (from the terminal, and forwarded by npm),
+  // and a second SIGINT with no listener would end the process before it has stopped what it started.
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   if (watchStdin) {
     // The parent holds our stdin open; EOF means it is gone, however it ended.
     process.stdin.on('end', () => stop('its parent is gone')).resume();

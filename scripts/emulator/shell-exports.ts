@@ -7,7 +7,8 @@ import { EMULATOR_CREDENTIALS } from './emulator-settings';
 export function emulatorExports(endpoint: string, region: string, projectRoot: string): string[] {
   const lines = [
     `export AWS_ENDPOINT_URL=${endpoint}`,
-    `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${region}`,
+    // AWS_DEFAULT_REGION too: the AWS CLI v1 reads only that one.
+    `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
     // No version checks against HashiCorp's servers (an error on a machine without internet).
     'export CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true',
     // As the project's own terraform runs have it (terraform-run.ts): cdktf's run with less CPU.

@@ -7,7 +7,7 @@ import { TerraformError, runTerraform as terraform } from './terraform-run';
 
 /** What to do when terraform cannot reach the registry for a provider. */
 export const AIR_GAPPED_HINT =
-  'Terraform could not fetch a provider from the registry. Without registry access, point terraform at a filesystem mirror: README, "Air-gapped use".';
+  'Terraform could not fetch a provider from the registry. Without registry access, point terraform at a filesystem mirror: docs/deploying.md, "Air-gapped use".';
 
 /**
  * What to do about a provider terraform init could not install: for hashicorp/archive (which
@@ -19,7 +19,7 @@ export function providerInstallHint(text: string): string | undefined {
   if (missing.length === 1 && missing[0] === 'archive') {
     return (
       'Terraform could not install hashicorp/archive (not in the registry or mirror it uses). Synthesize without it: ' +
-      'FUNCTION_PACKAGING=synth-zip npm run plan (README, "Packaging the function"), or add hashicorp/archive 2.7.1 to the mirror.'
+      'FUNCTION_PACKAGING=synth-zip npm run plan (docs/deploying.md, "Packaging the function"), or add hashicorp/archive 2.7.1 to the mirror.'
     );
   }
   return AIR_GAPPED_HINT;

@@ -366,8 +366,7 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
     /** Keep every log group when a stack is destroyed (Terraform forgets it: `skip_destroy`). */
     retainLogsOnDestroy: checked<boolean>(booleanRule('; use true to keep the logs when a stack is destroyed')).default(false),
     /**
-     * The roles the GitHub workflows assume through OIDC (README, "Reviewing and shipping a
-     * change"); unset: the environment is not planned or applied by the workflows.
+     * The roles the GitHub workflows assume through OIDC (docs/reviewing-and-shipping.md); unset: the environment is not planned or applied by the workflows.
      */
     ci: strictObject(
       {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { visit } from 'jsonc-parser';
+import { ParseErrorCode, printParseErrorCode, visit } from 'jsonc-parser';
 import { z } from 'zod';
 import { EnvironmentConfig, environmentSchemaFor } from './environment-config';
 import { TIER_CATALOG, TierCatalog, longestTierName } from './tier-catalog';
@@ -69,7 +69,9 @@ export function readEnvironmentJson(file: string, source: string): unknown {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${source} is not valid JSON (${(error as Error).message}); fix its syntax`);
+    const at = firstSyntaxError(text);
+    const where = at ? ` at line ${at.line}, column ${at.column} (${at.problem})` : ` (${(error as Error).message})`;
+    throw new ConfigError(`${source} is not valid JSON${where}; fix its syntax`);
   }
   const duplicate = firstDuplicateKey(text);
   if (duplicate) {
@@ -80,6 +82,21 @@ export function readEnvironmentJson(file: string, source: string): unknown {
     throw new ConfigError(`${source}: ${broken || '(top level)'} holds a lone surrogate (half of a UTF-16 pair), which is not Unicode and Terraform would turn into U+FFFD; remove it`);
   }
   return raw;
+}
+
+/** Where strict JSON text first goes wrong, counted from 1 as editors count, and what is wrong there. */
+function firstSyntaxError(text: string): { line: number; column: number; problem: string } | undefined {
+  let found: { line: number; column: number; problem: string } | undefined;
+  visit(
+    text,
+    {
+      onError: (code: ParseErrorCode, _offset, _length, line, column) => {
+        found ??= { line: line + 1, column: column + 1, problem: printParseErrorCode(code) };
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return found;
 }
 
 /** How deep objects and arrays nest in JSON text, strings skipped; in one pass, without recursion. */

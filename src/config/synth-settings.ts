@@ -50,7 +50,7 @@ export function synthSettingsFrom(env: NodeJS.ProcessEnv): SynthSettings {
   if (!(FUNCTION_PACKAGINGS as readonly string[]).includes(packaging)) {
     throw new ConfigError(
       `${PACKAGING_VARIABLE}=${JSON.stringify(packaging)} is not a way to package the function; use ${FUNCTION_PACKAGINGS.join(' or ')} ` +
-        `(synth-zip where hashicorp/archive cannot be installed; README "Packaging the function")`,
+        `(synth-zip where hashicorp/archive cannot be installed; docs/deploying.md, "Packaging the function")`,
     );
   }
   const credentials = env[CREDENTIALS_VARIABLE] || 'deploy-role';
@@ -85,4 +85,15 @@ function localAwsEndpoint(value: string | undefined): string | undefined {
   }
   // Terraform would evaluate template syntax; a URL of host and port cannot hold any.
   return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * The folder, under the project root, of the stacks' local state: `state` for AWS; for a local
+ * AWS, `state/local-aws/<port>`, which `npm run emulator` empties when it starts and when it
+ * stops, as that local AWS's resources go with it. So a deploy to the local AWS never reads or
+ * writes the state of a real environment, and a new local AWS never starts from an old one's.
+ */
+export function localStateFolder(localAwsEndpoint: string | undefined): string {
+  if (!localAwsEndpoint) return 'state';
+  return `state/local-aws/${new URL(localAwsEndpoint).port || '80'}`;
 }

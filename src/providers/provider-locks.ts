@@ -40,7 +40,7 @@ export function stackProviderLock(stackName: string, required: readonly { source
       if (!block || !block.includes(`version     = "${version}"`)) {
         throw new Error(
           `${PROVIDER_LOCK_FILE} has no checksums for ${address} ${version}, which stack ${stackName} requires; ` +
-            `add its block as \`terraform providers lock\` writes it (README: "Provider versions and checksums")`,
+            `add its block as \`terraform providers lock\` writes it (docs/environments.md, "Provider versions and checksums")`,
         );
       }
       return { address, block };

@@ -27,6 +27,11 @@ export interface BootstrapStackProps {
    * @default '../../..'
    */
   readonly projectRootFromStack?: string;
+  /**
+   * Folder of local state under the project root (`localStateFolder`: another for a local AWS).
+   * @default 'state'
+   */
+  readonly stateFolder?: string;
 }
 
 /** An environment the workflows manage: it has a `ci` section and its state in S3 (the schema requires both together). */
@@ -57,7 +62,7 @@ export class BootstrapStack extends VersionedStack {
     super(scope, id);
     const { environment } = props;
     const account = environment.account.id;
-    new LocalBackend(this, { path: path.posix.join(props.projectRootFromStack ?? '../../..', 'state', 'bootstrap', `${account}.tfstate`) });
+    new LocalBackend(this, { path: path.posix.join(props.projectRootFromStack ?? '../../..', props.stateFolder ?? 'state', 'bootstrap', `${account}.tfstate`) });
     const providers = new Map<string, AwsProvider>();
     const providerIn = (region: string) => {
       let provider = providers.get(region);

@@ -20,6 +20,11 @@ export interface EnvironmentStackProps {
    */
   readonly projectRootFromStack?: string;
   /**
+   * Folder of local state under the project root (`localStateFolder`: another for a local AWS).
+   * @default 'state'
+   */
+  readonly stateFolder?: string;
+  /**
    * Configure the AWS provider to plan without AWS: dummy keys, no credential, account or
    * metadata checks. Never for deploying.
    * @default false
@@ -35,7 +40,7 @@ export interface EnvironmentStackProps {
 }
 
 /**
- * A stack of one environment: its state (`state/<env>/<stack>.tfstate`, or
+ * A stack of one environment: its state (`state/<env>/<stack>.tfstate` on this machine, or
  * `<keyPrefix>/<stack>.tfstate` in S3), the Terraform version it needs, and an AWS provider
  * that works in the environment's account only (as its deploy role, when it names one).
  */
@@ -59,7 +64,7 @@ export abstract class EnvironmentStack extends VersionedStack {
 
     if (env.state.type === 'local') {
       new LocalBackend(this, {
-        path: path.posix.join(props.projectRootFromStack ?? '../../..', 'state', env.name, `${id}.tfstate`),
+        path: path.posix.join(props.projectRootFromStack ?? '../../..', props.stateFolder ?? 'state', env.name, `${id}.tfstate`),
       });
     } else {
       const backend = new S3Backend(this, {

@@ -41,7 +41,7 @@ export class GreetingStack extends EnvironmentStack {
     // Environment and tier in every name, so all six stacks can share one account.
     const baseName = tierBaseName(env, tier);
     if (!props.prebuiltZip) new ArchiveProvider(this, 'archive');
-    // Says in the Terraform itself which way the zip was made (README "Packaging the function").
+    // Says in the Terraform itself which way the zip was made (docs/deploying.md, "Packaging the function").
     new TerraformLocal(
       this,
       'function_packaging',
@@ -65,7 +65,7 @@ export class GreetingStack extends EnvironmentStack {
               condition: '${length(self.names) == 1}',
               errorMessage:
                 `The account has no role ${roleName}, so API Gateway cannot write this stage's logs in ${env.region}. ` +
-                `Create it once for the account and region: ENVIRONMENT=${owner} npx cdktf deploy ${ACCOUNT_SETTINGS_STACK} (README: "A new account").`,
+                `Create it once for the account and region: ENVIRONMENT=${owner} npx cdktf deploy ${ACCOUNT_SETTINGS_STACK} (docs/deploying.md, "A new account").`,
             },
           ],
         },

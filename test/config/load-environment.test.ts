@@ -155,11 +155,13 @@ describe('environment configuration', () => {
     );
   });
 
-  it('fails on a malformed environment file, naming the file and the fix', () => {
+  it('fails on a malformed environment file, naming the file, the line and column, and the fix', () => {
     const dir = makeTempDir('env-');
-    fs.writeFileSync(path.join(dir, 'broken.json'), '{ "region": "eu-central-1", }');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{\n  "region": "eu-central-1",\n}\n');
     expect(() => loadEnvironment('broken', dir)).toThrow(ConfigError);
-    expect(() => loadEnvironment('broken', dir)).toThrow(/^environments\/broken\.json is not valid JSON \(.+\); fix its syntax$/);
+    expect(() => loadEnvironment('broken', dir)).toThrow('environments/broken.json is not valid JSON at line 3, column 1 (PropertyNameExpected); fix its syntax');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{\n  // a comment\n  "region": "eu-central-1"\n}\n');
+    expect(() => loadEnvironment('broken', dir)).toThrow('environments/broken.json is not valid JSON at line 2, column 3 (InvalidCommentToken); fix its syntax');
   });
 
   it('fails on a file that is not an object', () => {

@@ -1,21 +1,23 @@
 /**
- * The walkthrough, replayed on infrastructure deployed with the card's own commands: the local
- * AWS (`npm run emulator`'s server) in one process, and in a checkout, with the lines it
- * prints exported, `npx cdktf deploy account-settings`, `npx cdktf deploy standard premium`,
- * `npx cdktf diff`, `npx cdktf output`, `npm run smoke` and `npx cdktf destroy` as a user types
- * them (plus `--auto-approve`, which answers cdktf's approval prompt). The deployed API then
- * answers over HTTP, the function writes its logs, and nothing the emulator started outlives it.
+ * The walkthrough, replayed on infrastructure deployed with the card's own commands, as the
+ * README's quick start types them: in a checkout, `npm run emulator` in one process, and with
+ * the lines it prints exported, `npx cdktf deploy account-settings standard premium`, curl of
+ * `hello_url`, then `npx cdktf deploy standard premium`, `npx cdktf diff`, `npx cdktf output`,
+ * `npm run smoke` and `npx cdktf destroy` (with `--auto-approve`, which answers cdktf's
+ * approval prompt). The deployed API answers over HTTP, the function writes its logs, and
+ * Ctrl-C stops everything the emulator started and removes the stacks' state for it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { execFileSync, spawn } from 'child_process';
 import { zipSync } from 'fflate';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { BucketLocationConstraint, CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
-import { emulatorExports } from '../../scripts/emulator/shell-exports';
-import { checkout, exportedEnvironment, processIds, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
+import { emulatorClientConfig, emulatorInventory, emulatorUnavailableReason } from '../../scripts/emulator/aws-emulator';
+import { signalGroup, trackProcessGroup } from '../../scripts/lib/terraform-run';
+import { checkout, exportedEnvironment, processIds, readmeQuickStart, runAsTyped, terraformSkipReason, underLoad } from '../helpers';
 
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -33,8 +35,44 @@ function groupMembers(pgid: number): number[] {
   });
 }
 
+/** A command that runs until stopped (`npm run emulator`), started as typed in a shell: what it printed so far, and Ctrl-C. */
+interface Foreground {
+  readonly pid: number;
+  output(): string;
+  /** Ctrl-C: SIGINT to its process group, as a terminal sends it; resolves when it has exited. */
+  interrupt(): Promise<number | null>;
+}
+
+/** Starts `command` in `cwd` in a process group of its own and waits until its output says `ready`. */
+async function startForeground(command: string, cwd: string, ready: string): Promise<Foreground> {
+  const [program, ...args] = command.split(' ');
+  const child = spawn(program, args, { cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  trackProcessGroup(child);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + underLoad(60_000);
+  while (!output.includes(ready)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${command} did not say "${ready}":\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    pid: child.pid!,
+    output: () => output,
+    interrupt: async () => {
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 20_000);
+      signalGroup(child, 'SIGINT');
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
 describeEmulated('the card’s commands against the local AWS', () => {
-  let emulator: AwsEmulator;
+  const quickStart = readmeQuickStart();
+  let emulator: Foreground & { endpoint: string };
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let lambda: LambdaClient;
@@ -52,21 +90,43 @@ describeEmulated('the card’s commands against the local AWS', () => {
     return { error: answer.FunctionError, version: answer.ExecutedVersion, payload: JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8')) };
   };
 
+  /** A line of the README's quick start, run by a shell in the checkout with the exported lines set. */
+  const typed = (line: string) => run('sh', ['-c', line]);
+  let refused: { code: number | null; output: string; seconds: number; created: string[] };
+  let hello: string;
+
   beforeAll(async () => {
-    emulator = await startAwsEmulator();
-    dir = checkout();
-    env = exportedEnvironment(emulatorExports(emulator.endpoint, REGION, dir));
+    dir = checkout(); // `npm ci` done: the checkout shares this project's node_modules
+    const started = await startForeground(quickStart.emulator, dir, 'Ctrl-C stops it');
+    env = exportedEnvironment(started.output().split('\n').filter((line) => line.trim().startsWith('export ')));
+    emulator = { ...started, endpoint: env.AWS_ENDPOINT_URL! };
     lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION));
-    // As the README says for a new account: account-settings first, then the tiers.
-    const settings = await cdktf('deploy', 'account-settings', '--auto-approve');
-    if (settings.code !== 0) throw new Error(`cdktf deploy account-settings failed:\n${settings.output.slice(-3000)}`);
-    const tiers = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
-    if (tiers.code !== 0) throw new Error(`cdktf deploy standard premium failed:\n${tiers.output.slice(-3000)}`);
+    // The card's command on a fresh local AWS, before account-settings: refused before any plan.
+    const before = performance.now();
+    const attempt = await cdktf('deploy', 'standard', 'premium', '--auto-approve');
+    const seconds = (performance.now() - before) / 1000;
+    refused = { ...attempt, seconds, created: await emulatorInventory(emulator.endpoint, [REGION]) };
+    const deployed = await typed(quickStart.deploy);
+    if (deployed.code !== 0) throw new Error(`${quickStart.deploy} failed:\n${deployed.output.slice(-3000)}`);
+    // Its answer, as the terminal shows it (curl's progress meter goes to stderr, shown only off a terminal).
+    hello = execFileSync('sh', ['-c', quickStart.hello], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     for (const tier of ['standard', 'premium']) urls[tier] = (await outputs(tier)).hello_url;
   }, underLoad(300_000));
 
   afterAll(async () => {
-    await emulator?.stop();
+    await emulator?.interrupt();
+  });
+
+  it("follows the README's quick start to Hello David, after the card's deploy, on a fresh local AWS, named account-settings first and created nothing", async () => {
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('The following dependencies are not included in the stacks to run: account-settings');
+    expect(refused.output).not.toMatch(/Terraform used the selected providers|Plan:/);
+    expect(refused.created).toEqual([]);
+    console.log(`cdktf deploy standard premium on a fresh local AWS refused in ${refused.seconds.toFixed(1)} s`);
+    expect(hello).toBe('Hello David');
+    // Its state is the local AWS's own, never the environment's on AWS.
+    expect(fs.readdirSync(path.join(dir, 'state', 'local-aws', new URL(emulator.endpoint).port, 'dev')).sort()).toEqual(['account-settings.tfstate', 'premium.tfstate', 'standard.tfstate']);
+    expect(fs.existsSync(path.join(dir, 'state', 'dev'))).toBe(false);
   });
 
   it.each(['standard', 'premium'])('answers the walkthrough’s requests through the %s tier’s API: Hello world, then Hello David three ways', async (tier) => {
@@ -215,7 +275,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
   }, underLoad(120_000));
 
   it('destroys both tiers with npx cdktf destroy standard premium, leaving account-settings alone', async () => {
-    const destroyed = await cdktf('destroy', 'standard', 'premium', '--auto-approve');
+    const destroyed = await typed(quickStart.destroy);
     expect([destroyed.code, destroyed.output.slice(-1500)]).toEqual([0, expect.any(String)]);
     const left = await emulatorInventory(emulator.endpoint, [REGION]);
     expect(left.filter((line) => /hello-world-dev-(standard|premium)/.test(line))).toEqual([]);
@@ -239,11 +299,15 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(await outcome('denies-all', {})).toBe('refused 403');
   });
 
-  it('stops with every process it started: moto, the function environments and itself', async () => {
+  it('stops on Ctrl-C with every process it started (moto, the function environments, npm and itself), and the stacks\' state for it', async () => {
     // A warm environment is running now (the invocations above).
     const members = groupMembers(emulator.pid);
-    expect(members.length).toBeGreaterThanOrEqual(2);
-    await emulator.stop();
+    expect(members.length).toBeGreaterThanOrEqual(3);
+    const stateFolder = path.join(dir, 'state', 'local-aws', new URL(emulator.endpoint).port);
+    expect(fs.existsSync(stateFolder)).toBe(true);
+    await emulator.interrupt(); // npm ends by the signal, as it does in a terminal
     expect(groupMembers(emulator.pid)).toEqual([]);
+    expect(emulator.output()).toContain('emulator: SIGINT: stopping');
+    expect(fs.existsSync(stateFolder)).toBe(false);
   });
 });

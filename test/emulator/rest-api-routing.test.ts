@@ -1,6 +1,8 @@
 /** How the emulator's REST API stages route and answer, without the emulator. */
 import { parseEmulatorArgs } from '../../scripts/emulator';
 import { lambdaOfIntegration, matchResource } from '../../scripts/emulator/rest-api-gateway';
+import { emulatorExports } from '../../scripts/emulator/shell-exports';
+import { makeTempDir } from '../helpers';
 import { StageThrottles } from '../../scripts/emulator/stage-throttles';
 import { integrationAnswer } from '../../scripts/local-stage/proxy-integration';
 import { providerInstallHint } from '../../scripts/lib/terraform-plan';
@@ -83,6 +85,14 @@ describe('npm run emulator arguments', () => {
   it('fails naming a port that is not one', () => {
     expect(() => parseEmulatorArgs(['--port', '70000'])).toThrow('--port 70000: not a port; use a number from 1 to 65535');
     expect(() => parseEmulatorArgs(['--prot', '1'])).toThrow(/Unknown option '--prot'.*usage: npm run emulator/);
+  });
+});
+
+describe("npm run emulator's lines to paste", () => {
+  it('point the SDKs, terraform and both AWS CLIs at the local AWS, in its region (the CLI v1 reads only AWS_DEFAULT_REGION)', () => {
+    const lines = emulatorExports('http://127.0.0.1:4566', 'eu-west-1', makeTempDir('exports-'));
+    expect(lines[0]).toBe('export AWS_ENDPOINT_URL=http://127.0.0.1:4566');
+    expect(lines[1]).toBe('export AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1');
   });
 });
 

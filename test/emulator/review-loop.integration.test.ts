@@ -18,6 +18,7 @@ import { APIGatewayClient, GetApiKeysCommand } from '@aws-sdk/client-api-gateway
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
+import { localStateFolder } from '../../src/config/synth-settings';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
 import { PLAN_WORKFLOW } from '../../scripts/github/reviewed-bundle';
 import { S3StateConfig } from '../../src/config/environment-config';
@@ -198,13 +199,13 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
     lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION, STAGING.account.deployRoleArn));
     s3 = new S3Client(emulatorClientConfig(emulator.endpoint, REGION, STAGING.account.deployRoleArn));
 
-    // A new account: its administrator bootstraps it, as README "A new account" says, with their own credentials.
+    // A new account: its administrator bootstraps it, as docs/deploying.md, "A new account" says, with their own credentials.
     const administrator = { ...base, ...(await credentialsOf(`arn:aws:iam::${STAGING.account.id}:role/administrator`)) };
     const bootstrap = await runAsTyped('npx', ['cdktf', 'deploy', 'bootstrap', '--auto-approve'], { cwd: planner, env: administrator });
     if (bootstrap.code !== 0) throw new Error(`npx cdktf deploy bootstrap failed:\n${bootstrap.output.slice(-3000)}`);
     asPlanRole = { ...base, ...(await credentialsOf(CI.planRoleArn)) };
     asApplyRole = { ...base, ...(await credentialsOf(CI.applyRoleArn)) };
-    // Then its API Gateway role (README, "A new account"), as a bundle of its own.
+    // Then its API Gateway role (docs/deploying.md, "A new account"), as a bundle of its own.
     const settingsPlan = await plan(planner, 'account-settings');
     if (settingsPlan.code !== 2) throw new Error(`planning staging's account-settings failed:\n${settingsPlan.output.slice(-3000)}`);
     const applied = await apply(planner, 'plans/staging', 'account-settings');
@@ -217,8 +218,8 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
   });
 
   it("made the account's workflow roles under the names the environment gives, its plan-sealing key and its state bucket, and re-plans them clean", async () => {
-    // Its state is a file of the project (state/bootstrap/<account>.tfstate), as README "A new account" says.
-    const state = JSON.parse(fs.readFileSync(path.join(planner, 'state', 'bootstrap', `${STAGING.account.id}.tfstate`), 'utf8'));
+    // Its state is a file of the project (state/bootstrap/<account>.tfstate), as docs/deploying.md, "A new account" says; on the local AWS, in its own folder.
+    const state = JSON.parse(fs.readFileSync(path.join(planner, localStateFolder(emulator.endpoint), 'bootstrap', `${STAGING.account.id}.tfstate`), 'utf8'));
     expect(state.outputs).toMatchObject({
       staging_plan_role_arn: { value: CI.planRoleArn },
       staging_apply_role_arn: { value: CI.applyRoleArn },

@@ -44,8 +44,11 @@ describe('the local stage under load', () => {
     server.stdout!.resume(); // the function's log lines, unread
   }, 30_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    // Waited for: a server still exiting when the file ends keeps jest's worker from exiting.
+    const exited = new Promise((resolve) => (server.exitCode !== null || server.signalCode !== null ? resolve(undefined) : server.once('exit', resolve)));
     server.kill('SIGKILL');
+    await exited;
   });
 
   it('answers 3 rounds of 3,000 requests over 50 connections with 200s only, no 5XX, no failure and flat memory', async () => {

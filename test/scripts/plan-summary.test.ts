@@ -310,7 +310,7 @@ describe('plan helpers', () => {
       process.env.TF_CLI_CONFIG_FILE = writeMirrorCliConfig(mirror!);
       try {
         await expect(planStack('standard', dir, path.join(dir, 'plans'))).rejects.toThrow(
-          /^standard: terraform init failed:[\s\S]*hashicorp\/archive[\s\S]*\nTerraform could not install hashicorp\/archive \(not in the registry or mirror it uses\)\. Synthesize without it: FUNCTION_PACKAGING=synth-zip npm run plan \(README, "Packaging the function"\), or add hashicorp\/archive 2\.7\.1 to the mirror\.$/,
+          /^standard: terraform init failed:[\s\S]*hashicorp\/archive[\s\S]*\nTerraform could not install hashicorp\/archive \(not in the registry or mirror it uses\)\. Synthesize without it: FUNCTION_PACKAGING=synth-zip npm run plan \(docs\/deploying.md, "Packaging the function"\), or add hashicorp\/archive 2\.7\.1 to the mirror\.$/,
         );
       } finally {
         if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;

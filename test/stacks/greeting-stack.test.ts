@@ -212,7 +212,7 @@ describe('GreetingStack', () => {
           condition: '${length(self.names) == 1}',
           error_message:
             "The account has no role api-gateway-cloudwatch-eu-central-1, so API Gateway cannot write this stage's logs in eu-central-1. " +
-            'Create it once for the account and region: ENVIRONMENT=dev npx cdktf deploy account-settings (README: "A new account").',
+            'Create it once for the account and region: ENVIRONMENT=dev npx cdktf deploy account-settings (docs/deploying.md, "A new account").',
         },
       ]);
       // The stage and its logging settings wait for the check.
