@@ -2,6 +2,9 @@
 import { parseEmulatorArgs } from '../../scripts/emulator';
 import { lambdaOfIntegration, matchResource } from '../../scripts/emulator/rest-api-gateway';
 import { emulatorExports } from '../../scripts/emulator/shell-exports';
+import { clearLocalAwsState } from '../../scripts/emulator/local-aws-state';
+import * as fs from 'fs';
+import * as path from 'path';
 import { makeTempDir } from '../helpers';
 import { StageThrottles } from '../../scripts/emulator/stage-throttles';
 import { integrationAnswer } from '../../scripts/local-stage/proxy-integration';
@@ -93,6 +96,22 @@ describe("npm run emulator's lines to paste", () => {
     const lines = emulatorExports('http://127.0.0.1:4566', 'eu-west-1', makeTempDir('exports-'));
     expect(lines[0]).toBe('export AWS_ENDPOINT_URL=http://127.0.0.1:4566');
     expect(lines[1]).toBe('export AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1');
+  });
+});
+
+describe("a local AWS's state folder", () => {
+  it("is removed whole, naming the state files it held, and only that local AWS's", () => {
+    const project = makeTempDir('local-aws-state-');
+    const write = (file: string) => {
+      fs.mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+      fs.writeFileSync(path.join(project, file), '{}');
+    };
+    for (const file of ['state/local-aws/4566/dev/standard.tfstate', 'state/local-aws/4566/bootstrap/123456789012.tfstate', 'state/local-aws/4567/dev/standard.tfstate', 'state/dev/standard.tfstate']) write(file);
+    expect(clearLocalAwsState(project, 'http://127.0.0.1:4566')).toEqual(['state/local-aws/4566/bootstrap/123456789012.tfstate', 'state/local-aws/4566/dev/standard.tfstate']);
+    expect(fs.existsSync(path.join(project, 'state/local-aws/4566'))).toBe(false);
+    expect(fs.existsSync(path.join(project, 'state/local-aws/4567/dev/standard.tfstate'))).toBe(true);
+    expect(fs.existsSync(path.join(project, 'state/dev/standard.tfstate'))).toBe(true);
+    expect(clearLocalAwsState(project, 'http://127.0.0.1:4566')).toEqual([]);
   });
 });
 
