@@ -340,10 +340,11 @@ export class LambdaService {
     const time = () => new Date().toISOString();
     const version = config.Version;
     const status = outcome.timedOut ? 'timeout' : outcome.error !== undefined ? 'error' : 'success';
+    const errorType = outcome.timedOut ? { errorType: 'Sandbox.Timedout' } : {};
     const platform = json
       ? {
           start: JSON.stringify({ time: time(), type: 'platform.start', record: { requestId, version } }),
-          end: JSON.stringify({ time: time(), type: 'platform.runtimeDone', record: { requestId, status } }),
+          end: JSON.stringify({ time: time(), type: 'platform.runtimeDone', record: { requestId, status, ...errorType } }),
           report: JSON.stringify({
             time: time(),
             type: 'platform.report',
@@ -357,6 +358,7 @@ export class LambdaService {
                 ...(environment.initMs !== undefined ? { initDurationMs: Number(environment.initMs.toFixed(2)) } : {}),
               },
               status,
+              ...errorType,
             },
           }),
         }
@@ -367,7 +369,10 @@ export class LambdaService {
             `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${config.MemorySize} MB\t` +
             `Max Memory Used: ${memoryUsedMb} MB${environment.initMs !== undefined ? `\tInit Duration: ${environment.initMs.toFixed(2)} ms` : ''}${outcome.timedOut ? '\tStatus: timeout' : ''}`,
         };
-    const timeout = outcome.timedOut ? [`${time()} ${requestId} Task timed out after ${config.Timeout.toFixed(2)} seconds`] : [];
+    // In JSON format every system log is a JSON record: a timeout is the records' status
+    // "timeout" (Lambda, "Configuring JSON and plain text log formats"; the Telemetry API's
+    // platform.runtimeDone and platform.report schemas), not the text format's line.
+    const timeout = outcome.timedOut && !json ? [`${time()} ${requestId} Task timed out after ${config.Timeout.toFixed(2)} seconds`] : [];
     const all = [platform.start, ...lines, ...timeout, platform.end, platform.report];
     const group = config.LoggingConfig?.LogGroup ?? `/aws/lambda/${config.FunctionName}`;
     await this.putLogEvents(region, config.FunctionArn.split(':')[4], group, environment, all);

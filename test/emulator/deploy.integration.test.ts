@@ -232,7 +232,8 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const dir = checkout();
     editEnvironment(dir, 'dev', (config) => ({ ...config, account: { id: '999999999999' } }));
     const dev = stackOf(await synth('dev', dir), 'standard');
-    expect((await runTerraform(dev.dir, ['init', '-input=false', '-no-color'])).status).toBe(0);
+    const devInit = await runTerraform(dev.dir, ['init', '-input=false', '-no-color']);
+    expect([devInit.status, devInit.stderr]).toEqual([0, expect.anything()]);
     await expect(planStackAgainstEmulator(dev)).rejects.toThrow(/AWS account ID not allowed: 123456789012/);
     // Another account than dev's: the two may not share one (environment-set.ts).
     editEnvironment(dir, 'prod', (config) => ({ ...config, account: { id: '888888888888' }, ci: undefined }));

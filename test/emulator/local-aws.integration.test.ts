@@ -264,6 +264,12 @@ describeEmulated('the card’s commands against the local AWS', () => {
       version: broken.Version,
       payload: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 3\.00 seconds$/) },
     });
+    // In the JSON log format the stack sets, a timeout is a status of the platform's records, every event JSON.
+    const logs = new CloudWatchLogsClient(emulatorClientConfig(emulator.endpoint, REGION));
+    const events = (await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/hello-world-dev-standard' }))).events ?? [];
+    expect(events.map((event) => JSON.parse(event.message!))).toContainEqual(
+      expect.objectContaining({ type: 'platform.report', record: expect.objectContaining({ status: 'timeout', errorType: 'Sandbox.Timedout' }) }),
+    );
     // Still serving, the broken tier and the other alike.
     expect(await (await fetch(`${base}/fine`)).text()).toBe('ok /fine');
     expect((await fetch(urls.premium)).status).toBe(403);
