@@ -16,6 +16,7 @@
  * Exit codes: 0 applied and smoke passed; 1 refused, failed, or smoke failed; 130 on Ctrl-C.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { SynthSettings, synthSettingsFrom } from '../src/config/synth-settings';
@@ -33,6 +34,7 @@ import { STACKS } from './plan';
 import { errorText, interruptTerraform, runTerraform, terraformFailure } from './lib/terraform-run';
 import { APPLY_PROPAGATION_RETRY, SmokeCheck, formatSmokeCheck, smokeChecks } from './smoke';
 import { PROJECT_ROOT } from './lib/project-root';
+import type { ReleaseOutcome } from '../src/release/release-runner';
 
 /** `stacks` empty means every stack of the checkout's environment. */
 export function parseApplyArgs(args: string[]): { bundle: string; stacks: string[] } {
@@ -248,27 +250,47 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
   const { stacks, plans } = await prepareStacks(options, manifest, progress);
 
   const applied: string[] = [];
-  for (const stack of stacks) {
-    const reviewed = path.basename(plans.get(stack.name)!);
-    progress(`${stack.name}: terraform apply ${CHECKED_PLAN}, this checkout's plan, which does what the reviewed ${reviewed} (sha256 ${manifest.files[reviewed]}) does`);
-    // A lock someone else holds (a person's cdktf deploy) is waited for, not failed on half-way;
-    // a state that moved since the check makes Terraform refuse the plan as stale.
-    const run = await runTerraform(stack.dir, ['apply', '-input=false', '-no-color', `-lock-timeout=${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s`, CHECKED_PLAN], {
-      onLine: (line) => progress(`${stack.name}: ${line}`),
-    });
-    if (run.status !== 0) {
-      const message = terraformFailure(stack.name, 'apply', run);
-      const result = { applied, failed: { stack: stack.name, message }, smoke: [] };
-      const rest = stacks.slice(applied.length + 1).map((later) => later.name);
-      throw new ApplyError(
-        `stack ${stack.name} failed to apply${applied.length ? ` (applied before it: ${applied.join(', ')})` : ' (nothing applied before it)'}` +
-          `${rest.length ? `; not applied: ${rest.join(', ')}` : ''}:\n${message}\n` +
-          `Next: fix the cause above, then plan again from this commit (npm run plan; in the workflows, a pull request) and apply that plan: ` +
-          `${applied.length ? `the state of ${applied.join(', ')} moved, so this bundle is refused for them now` : 'this bundle may be applied again once the cause is gone, as nothing was applied'}.`,
-        result,
-      );
+  // Where each gradual release's runner records how it ended (GradualRelease): a rolled-back
+  // release leaves Terraform's apply successful, so it is failed here.
+  const outcomes = fs.mkdtempSync(path.join(os.tmpdir(), 'release-outcomes-'));
+  try {
+    for (const stack of stacks) {
+      const reviewed = path.basename(plans.get(stack.name)!);
+      progress(`${stack.name}: terraform apply ${CHECKED_PLAN}, this checkout's plan, which does what the reviewed ${reviewed} (sha256 ${manifest.files[reviewed]}) does`);
+      // A lock someone else holds (a person's cdktf deploy) is waited for, not failed on half-way;
+      // a state that moved since the check makes Terraform refuse the plan as stale.
+      const outcomeFile = path.join(outcomes, `${stack.name}.jsonl`);
+      const run = await runTerraform(stack.dir, ['apply', '-input=false', '-no-color', `-lock-timeout=${options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS}s`, CHECKED_PLAN], {
+        onLine: (line) => progress(`${stack.name}: ${line}`),
+        env: { RELEASE_OUTCOME_FILE: outcomeFile },
+      });
+      if (run.status !== 0) {
+        const message = terraformFailure(stack.name, 'apply', run);
+        const result = { applied, failed: { stack: stack.name, message }, smoke: [] };
+        const rest = stacks.slice(applied.length + 1).map((later) => later.name);
+        throw new ApplyError(
+          `stack ${stack.name} failed to apply${applied.length ? ` (applied before it: ${applied.join(', ')})` : ' (nothing applied before it)'}` +
+            `${rest.length ? `; not applied: ${rest.join(', ')}` : ''}:\n${message}\n` +
+            `Next: fix the cause above, then plan again from this commit (npm run plan; in the workflows, a pull request) and apply that plan: ` +
+            `${applied.length ? `the state of ${applied.join(', ')} moved, so this bundle is refused for them now` : 'this bundle may be applied again once the cause is gone, as nothing was applied'}.`,
+          result,
+        );
+      }
+      applied.push(stack.name);
+      const unreleased = releaseOutcomes(outcomeFile).filter((outcome) => outcome.status === 'rolled-back' || outcome.status === 'failed');
+      if (unreleased.length) {
+        const rest = stacks.slice(applied.length).map((later) => later.name);
+        const message = unreleased.map(describeUnreleased).join('\n');
+        throw new ApplyError(
+          `stack ${stack.name} applied, but ${message}${rest.length ? `; not applied: ${rest.join(', ')}` : ''}.\n` +
+            'Next: find why the new version fails (the alarm, the function\'s logs), fix it and ship the fix. Until then the alias stays where CodeDeploy left it, ' +
+            'and plans show no change of it (docs/releases-and-rollback.md, "How a release runs").',
+          { applied, failed: { stack: stack.name, message }, smoke: [] },
+        );
+      }
     }
-    applied.push(stack.name);
+  } finally {
+    fs.rmSync(outcomes, { recursive: true, force: true });
   }
 
   const tiers = stacks.filter((stack) => (TIERS as readonly string[]).includes(stack.name));
@@ -289,6 +311,23 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
       }))
   )(stacksDir);
   return { applied, smoke };
+}
+
+/** The outcomes a stack's releases recorded during its apply (none where it releases all at once or nothing changed). */
+function releaseOutcomes(file: string): ReleaseOutcome[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as ReleaseOutcome);
+}
+
+function describeUnreleased(outcome: ReleaseOutcome): string {
+  const what = `its release of ${outcome.functionName} version ${outcome.targetVersion}`;
+  const live = outcome.liveVersion ? `; live serves version ${outcome.liveVersion}` : '';
+  if (outcome.status === 'rolled-back') return `${what} was rolled back (${outcome.reason})${live}`;
+  return `${what} did not run: ${outcome.reason}${live}`;
 }
 
 async function main(): Promise<number> {

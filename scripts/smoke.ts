@@ -10,7 +10,7 @@
  */
 import * as path from 'path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { TIERS } from '../src/config/environment-config';
 import { loadEnvironment } from '../src/config/load-environment';
 import { DeployCredentials, synthSettingsFrom } from '../src/config/synth-settings';
@@ -156,6 +156,22 @@ export async function smokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> 
       const wanted = JSON.stringify(`${env.greeting} David`);
       if (answer.FunctionError || payload !== wanted) throw new Error(`${answer.FunctionError ?? 'answered'} ${payload}; expected ${wanted}`);
       return `version ${answer.ExecutedVersion}: ${payload}`;
+    });
+    // What the last apply published is what callers get: not a release still shifting, rolled
+    // back, or an alias moved by hand.
+    await check(`${tier}: live serves version ${outputs.live_version}`, async () => {
+      const alias = await lambda.send(new GetAliasCommand({ FunctionName: outputs.function_name, Name: 'live' }));
+      const weights = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
+      if (weights.length) {
+        const [version, weight] = weights[0];
+        throw new Error(`a release is shifting: version ${alias.FunctionVersion} with ${Math.round(weight * 100)}% on ${version}; check again once it has ended`);
+      }
+      if (alias.FunctionVersion !== outputs.live_version) {
+        throw new Error(
+          `live serves version ${alias.FunctionVersion}, not ${outputs.live_version}, the version the last apply published: its release was rolled back, or the alias was moved by hand (npm run rollback); a new version releases again`,
+        );
+      }
+      return `version ${alias.FunctionVersion}, all traffic`;
     });
   }
   return checks;

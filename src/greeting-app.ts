@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { buildHandlerBundle } from './bundling/handler-bundle';
+import { buildReleaseRunnerBundle } from './bundling/release-runner-bundle';
 import { zipSingleFile } from './bundling/function-zip';
 import { DeployCredentials, FunctionPackaging, SynthSettings, localStateFolder } from './config/synth-settings';
 import { EnvironmentConfig } from './config/environment-config';
@@ -78,6 +79,8 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
   // Checked with every other environment of the project: none may reach another.
   const { environment, environments } = loadCheckedEnvironments(options.environmentName, path.join(options.projectRoot, 'environments'), tiers);
   const codeFile = buildHandlerBundle(options.projectRoot).file;
+  // Only where a tier releases gradually: Terraform runs it after each new version.
+  const releaseRunnerFile = environment.release.strategy === 'all-at-once' ? undefined : buildReleaseRunnerBundle(options.projectRoot).file;
   const packaging = options.packaging ?? 'archive-provider';
   // Beside the bundle, rebuilt with it: the same bytes for the same code.
   const prebuiltZip = packaging === 'synth-zip' ? zipSingleFile(codeFile, path.join(path.dirname(codeFile), 'function.zip')) : undefined;
@@ -95,7 +98,7 @@ export function createGreetingApp(options: GreetingAppOptions): GreetingApp {
     environment.apiGatewayCloudWatchRole === 'create' ? new AccountSettingsStack(app, ACCOUNT_SETTINGS_STACK, stackProps(ACCOUNT_SETTINGS_STACK)) : undefined;
   // Each tier's stack is named after it: `cdktf deploy standard premium`.
   const stacks = tiers.map(
-    ({ name: tier }) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint }),
+    ({ name: tier }) => new GreetingStack(app, tier, { ...stackProps(tier), tier, codeFile, prebuiltZip, localAwsEndpoint: options.localAwsEndpoint, releaseRunnerFile }),
   );
   // A tier cannot be planned before account-settings is applied (each checks for its role at
   // plan). Where that stack's state is on this machine and records nothing yet (a new account, a

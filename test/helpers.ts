@@ -9,6 +9,8 @@ import { signalGroup, trackProcessGroup } from '../scripts/lib/terraform-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const FIXTURE_HANDLER = path.join(__dirname, 'fixtures', 'index.js');
+/** Stands in for the bundled release runner where a stack is only synthesized (an asset, never run). */
+export const FIXTURE_RELEASE_RUNNER = path.join(__dirname, 'fixtures', 'release.js');
 /** The seed's API Gateway sample events and their expected answers (lambda-src/events). */
 export const EVENTS_DIR = path.join(PROJECT_ROOT, 'lambda-src', 'events');
 

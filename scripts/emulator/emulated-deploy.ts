@@ -20,6 +20,11 @@ export interface EmulatedStack {
   readonly name: string;
   /** The stack's working directory (`<outdir>/stacks/<name>`). */
   readonly dir: string;
+  /**
+   * The emulator's endpoint, for what terraform runs beside the provider (a gradual release's
+   * runner): the AWS SDK's AWS_ENDPOINT_URL and the emulator's keys, as `npm run emulator`'s lines set them.
+   */
+  readonly endpoint?: string;
 }
 
 export interface EmulatedEnvironment {
@@ -57,7 +62,7 @@ export async function synthesizeForEmulator(
   const deployable = Object.keys(app.stackDirs).filter((name) => name !== BOOTSTRAP_STACK);
   const stacks = deployOrder(outdir, deployable)
     .filter((name) => deployable.includes(name))
-    .map((name) => ({ name, dir: app.stackDirs[name] }));
+    .map((name) => ({ name, dir: app.stackDirs[name], endpoint }));
   for (const stack of stacks) {
     if (options.localArchive) await replaceArchiveWithLocalZip(stack.dir);
     writeEmulatorOverride(stack.dir, endpoint);
@@ -136,7 +141,10 @@ export function writeEmulatorOverride(stackDir: string, endpoint: string): void 
 }
 
 async function terraformIn(stack: EmulatedStack, args: string[], options?: TerraformRunOptions): Promise<TerraformRun> {
-  const run = await runTerraform(stack.dir, args, options);
+  const sdk = stack.endpoint
+    ? { AWS_ENDPOINT_URL: stack.endpoint, AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey }
+    : {};
+  const run = await runTerraform(stack.dir, args, { ...options, env: { ...sdk, ...options?.env } });
   if (run.error) throw new TerraformError(stack.name, args[0], run);
   return run;
 }

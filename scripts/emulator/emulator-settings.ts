@@ -6,7 +6,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 export const EMULATOR_MOTO_VERSION = '5.2.1';
 
 /** The services the stacks (and their S3 state) use; all are served on the emulator's one port. */
-export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'iam', 'kms', 'lambda', 'logs', 's3', 'sns', 'sts', 'wafv2'] as const;
+export const EMULATED_SERVICES = ['apigateway', 'cloudwatch', 'codedeploy', 'iam', 'kms', 'lambda', 'logs', 's3', 'sns', 'sts', 'wafv2'] as const;
 
 /** Keys moto accepts; they reach nothing but the emulator. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' } as const;

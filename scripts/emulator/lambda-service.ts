@@ -190,12 +190,15 @@ export class LambdaService {
 
   /** The version the request names; its zip too with `withCode` (only a cold start of new code needs it). */
   private async functionVersion(request: Pick<InvokeRequest, 'region' | 'functionName' | 'qualifier' | 'accessKeyId'>, withCode = false): Promise<FunctionVersion | InvokeAnswer> {
-    // An ARN names its account; a name is one of the caller's.
+    // An ARN names its account, a name is one of the caller's; a caller's ARN of another account
+    // is refused (moto_server.py), as Lambda refuses it without a resource policy for the caller.
+    // Without an access key the front asks for itself (a stage's integration, a version's code).
     const account = request.functionName.startsWith('arn:') ? request.functionName.split(':')[4] : undefined;
     const query = new URLSearchParams({
       region: request.region,
       name: request.functionName,
-      ...(account ? { account } : { access_key: request.accessKeyId ?? '' }),
+      ...(account ? { account } : {}),
+      ...(request.accessKeyId !== undefined || !account ? { access_key: request.accessKeyId ?? '' } : {}),
       ...(request.qualifier ? { qualifier: request.qualifier } : {}),
       ...(withCode ? { code: '1' } : {}),
     });

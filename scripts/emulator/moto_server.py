@@ -191,6 +191,365 @@ def _account_settings(request):
     })
 
 
+# --- CodeDeploy: Lambda deployments ----------------------------------------------------------
+# moto 5.2.1 keeps CodeDeploy applications, deployment groups and deployments, but deploys
+# nothing (a deployment stays "Created"), has no deployment configurations and no delete or
+# update calls (the AWS provider then retries without end), answers an empty
+# alarmConfiguration, and dates as ISO strings where AWS's JSON answers epoch seconds. Here:
+# - StopDeployment (with autoRollbackEnabled, traffic goes back), CreateDeploymentConfig, GetDeploymentConfig (CodeDeploy's predefined Lambda ones too),
+#   DeleteDeploymentConfig (refused while a group uses it), DeleteApplication (with its groups),
+#   DeleteDeploymentGroup, UpdateDeploymentGroup; a group answers its alarmConfiguration, and no
+#   loadBalancerInfo where it has none. Traffic routing, alarm and rollback settings AWS would
+#   refuse are refused, and a deployment that cannot run ends Failed with traffic where it was.
+# - A deployment of a Lambda application does what AWS does: it moves the AppSpec's alias from
+#   CurrentVersion to TargetVersion by the configuration (TimeBasedCanary: the percentage, then
+#   after the interval all; TimeBasedLinear: the percentage more every interval; AllAtOnce),
+#   setting the alias's weights as it goes, and ends Succeeded. While it runs, an alarm of the
+#   group in ALARM stops it (ErrorInformation ALARM_ACTIVE) and, with DEPLOYMENT_STOP_ON_ALARM,
+#   sends all traffic back to CurrentVersion.
+#   https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html
+#   https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html
+#   https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_ErrorInformation.html
+# EMULATOR_CODEDEPLOY_MINUTE_SECONDS is how long a configuration's minute lasts here (60, as on
+# AWS; tests scale it down), and EMULATOR_CODEDEPLOY_POLL_SECONDS how often alarms are looked at.
+import random  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+from moto.cloudwatch.models import cloudwatch_backends  # noqa: E402
+from moto.codedeploy import models as codedeploy_models  # noqa: E402
+from moto.codedeploy.exceptions import CodeDeployException  # noqa: E402
+from moto.codedeploy.responses import CodeDeployResponse  # noqa: E402
+
+_MINUTE_SECONDS = float(os.environ.get("EMULATOR_CODEDEPLOY_MINUTE_SECONDS", "60"))
+_POLL_SECONDS = float(os.environ.get("EMULATOR_CODEDEPLOY_POLL_SECONDS", "1"))
+_PREDEFINED_LAMBDA_CONFIGS = {
+    "CodeDeployDefault.LambdaAllAtOnce": {"type": "AllAtOnce"},
+    **{
+        f"CodeDeployDefault.LambdaCanary10Percent{minutes}Minutes": {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": minutes}}
+        for minutes in (5, 10, 15, 30)
+    },
+    **{
+        f"CodeDeployDefault.LambdaLinear10PercentEvery{minutes}Minute{'s' if minutes > 1 else ''}": {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": 10, "linearInterval": minutes}}
+        for minutes in (1, 2, 3, 10)
+    },
+}
+
+
+def _error(name, message):
+    error = CodeDeployException(name, message)
+    error.code = 400
+    return error
+
+
+def _configs(backend):
+    if not hasattr(backend, "deployment_configs"):
+        backend.deployment_configs = {}
+    return backend.deployment_configs
+
+
+def _config_info(backend, name):
+    if name in _PREDEFINED_LAMBDA_CONFIGS:
+        return {"deploymentConfigName": name, "computePlatform": "Lambda", "trafficRoutingConfig": _PREDEFINED_LAMBDA_CONFIGS[name]}
+    info = _configs(backend).get(name)
+    if info is None:
+        raise _error("DeploymentConfigDoesNotExistException", f"The deployment configuration {name} does not exist with the user or AWS account.")
+    return info
+
+
+def _whole(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _routing_problem(routing):
+    """What AWS refuses in a Lambda traffic routing config (whole percentages below 100, whole minutes)."""
+    kind = routing.get("type")
+    if kind == "AllAtOnce":
+        return None
+    key, percent, interval = {
+        "TimeBasedCanary": ("timeBasedCanary", "canaryPercentage", "canaryInterval"),
+        "TimeBasedLinear": ("timeBasedLinear", "linearPercentage", "linearInterval"),
+    }.get(kind, (None, None, None))
+    if key is None:
+        return f"type {kind!r} is not AllAtOnce, TimeBasedCanary or TimeBasedLinear"
+    settings = routing.get(key) or {}
+    if not _whole(settings.get(percent), 1, 99) or not _whole(settings.get(interval), 1, 2880):
+        return f"{key} needs a whole {percent} from 1 to 99 and a whole {interval} of minutes"
+    return None
+
+
+def _group_problem(alarms, rollback):
+    if alarms is not None:
+        names = alarms.get("alarms", []) if isinstance(alarms, dict) else None
+        if not isinstance(names, list) or len(names) > 10 or not all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in names):
+            return _error("InvalidAlarmConfigException", "alarmConfiguration takes at most 10 alarms, each {name}")
+    if rollback is not None:
+        events = rollback.get("events", []) if isinstance(rollback, dict) else None
+        if not isinstance(events, list) or not set(events) <= {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"}:
+            return _error("InvalidAutoRollbackConfigException", "autoRollbackConfiguration events are DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM or DEPLOYMENT_STOP_ON_REQUEST")
+    return None
+
+
+def _create_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    routing = self._get_param("trafficRoutingConfig") or {"type": "AllAtOnce"}
+    problem = _routing_problem(routing) if isinstance(routing, dict) else "trafficRoutingConfig is not an object"
+    if problem:
+        raise _error("InvalidTrafficRoutingConfigurationException", problem)
+    if name in _configs(self.codedeploy_backend) or name in _PREDEFINED_LAMBDA_CONFIGS:
+        raise _error("DeploymentConfigAlreadyExistsException", f"A deployment configuration with the name {name} already exists.")
+    config_id = str(uuid.uuid4())
+    _configs(self.codedeploy_backend)[name] = {
+        "deploymentConfigId": config_id,
+        "deploymentConfigName": name,
+        "computePlatform": self._get_param("computePlatform") or "Server",
+        "trafficRoutingConfig": routing,
+        "createTime": time.time(),
+    }
+    return json.dumps({"deploymentConfigId": config_id})
+
+
+def _get_deployment_config(self):
+    return json.dumps({"deploymentConfigInfo": _config_info(self.codedeploy_backend, self._get_param("deploymentConfigName"))})
+
+
+def _delete_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    backend = self.codedeploy_backend
+    in_use = any(str(group.deployment_config_name) == name for groups in backend.deployment_groups.values() for group in groups.values())
+    if in_use:
+        raise _error("DeploymentConfigInUseException", f"The deployment configuration {name} is still in use.")
+    _config_info(backend, name)
+    _configs(backend).pop(name, None)
+    return "{}"
+
+
+def _delete_application(self):
+    name = self._get_param("applicationName")
+    self.codedeploy_backend.applications.pop(name, None)
+    self.codedeploy_backend.deployment_groups.pop(name, None)
+    return "{}"
+
+
+def _delete_deployment_group(self):
+    self.codedeploy_backend.deployment_groups.get(self._get_param("applicationName"), {}).pop(self._get_param("deploymentGroupName"), None)
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+_GROUP_UPDATES = {
+    "deploymentConfigName": "deployment_config_name",
+    "serviceRoleArn": "service_role_arn",
+    "alarmConfiguration": "alarm_configuration",
+    "autoRollbackConfiguration": "auto_rollback_configuration",
+    "deploymentStyle": "deployment_style",
+    "triggerConfigurations": "trigger_configurations",
+}
+
+
+def _update_deployment_group(self):
+    problem = _group_problem(self._get_param("alarmConfiguration"), self._get_param("autoRollbackConfiguration"))
+    if problem:
+        raise problem
+    application = self._get_param("applicationName")
+    group = self.codedeploy_backend.get_deployment_group(application, self._get_param("currentDeploymentGroupName"))
+    for param, attribute in _GROUP_UPDATES.items():
+        value = self._get_param(param)
+        if value is not None:
+            setattr(group, attribute, value)
+    new_name = self._get_param("newDeploymentGroupName")
+    if new_name and new_name != group.deployment_group_name:
+        groups = self.codedeploy_backend.deployment_groups[application]
+        groups[new_name] = groups.pop(group.deployment_group_name)
+        group.deployment_group_name = new_name
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+def _stop_deployment(self):
+    deployment = self.codedeploy_backend.get_deployment(self._get_param("deploymentId"))
+    if deployment.status not in ("Created", "InProgress"):
+        raise _error("DeploymentAlreadyCompletedException", f"The deployment {deployment.deployment_id} has already completed.")
+    # The shifting thread stops at its next look, and sends traffic back where asked.
+    deployment.stop_requested = {"rollback": bool(self._get_param("autoRollbackEnabled"))}
+    return json.dumps({"status": "Pending", "statusMessage": "Stopping the deployment"})
+
+
+_create_deployment_group = CodeDeployResponse.create_deployment_group
+
+
+def _create_checked_deployment_group(self):
+    problem = _group_problem(self._get_param("alarmConfiguration"), self._get_param("autoRollbackConfiguration"))
+    if problem:
+        raise problem
+    return _create_deployment_group(self)
+
+
+for _name, _handler in {
+    "create_deployment_group": _create_checked_deployment_group,
+    "stop_deployment": _stop_deployment,
+    "create_deployment_config": _create_deployment_config,
+    "get_deployment_config": _get_deployment_config,
+    "delete_deployment_config": _delete_deployment_config,
+    "delete_application": _delete_application,
+    "delete_deployment_group": _delete_deployment_group,
+    "update_deployment_group": _update_deployment_group,
+}.items():
+    setattr(CodeDeployResponse, _name, _handler)
+
+_group_to_dict = codedeploy_models.DeploymentGroup.to_dict
+
+
+
+def _group_dict(self):
+    answer = {**_group_to_dict(self), "alarmConfiguration": self.alarm_configuration or {}}
+    # AWS leaves out a group's load balancer where it has none (a Lambda group never has one);
+    # moto's empty object reads as one with nothing in it, and every plan would "remove" it.
+    if not answer.get("loadBalancerInfo"):
+        answer.pop("loadBalancerInfo", None)
+    return answer
+
+
+codedeploy_models.DeploymentGroup.to_dict = _group_dict
+
+
+def _epoch(value):
+    if value is None or isinstance(value, (int, float)):
+        return value
+    return time.mktime(time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+
+
+_deployment_to_dict = codedeploy_models.DeploymentInfo.to_dict
+
+
+def _deployment_dict(self):
+    answer = _deployment_to_dict(self)
+    for field in ("createTime", "startTime", "completeTime"):
+        answer[field] = _epoch(answer[field])
+    answer["errorInformation"] = getattr(self, "error_information", {})
+    answer["rollbackInfo"] = getattr(self, "rollback_info", {})
+    return answer
+
+
+codedeploy_models.DeploymentInfo.to_dict = _deployment_dict
+_application_to_dict = codedeploy_models.Application.to_dict
+codedeploy_models.Application.to_dict = lambda self: {**_application_to_dict(self), "createTime": _epoch(_application_to_dict(self).get("createTime"))}
+
+
+def _traffic_steps(routing):
+    """(percent of traffic on the target, minutes to wait after) for each shift of a configuration."""
+    kind = routing.get("type")
+    if kind == "TimeBasedCanary":
+        canary = routing.get("timeBasedCanary", {})
+        return [(canary.get("canaryPercentage", 10), canary.get("canaryInterval", 0)), (100, 0)]
+    if kind == "TimeBasedLinear":
+        linear = routing.get("timeBasedLinear", {})
+        step, interval = linear.get("linearPercentage", 10), linear.get("linearInterval", 0)
+        return [(percent, interval) for percent in range(step, 100, step)] + [(100, 0)]
+    return [(100, 0)]
+
+
+def _alarms_in_alarm(group, account, region):
+    settings = group.alarm_configuration or {}
+    if not settings.get("enabled"):
+        return []
+    names = [alarm.get("name") for alarm in settings.get("alarms", [])]
+    alarms = cloudwatch_backends[account][region].alarms
+    return [name for name in names if name in alarms and alarms[name].state_value == "ALARM"]
+
+
+def _shift(deployment, account, region):
+    """Runs a deployment to its end; whatever goes wrong ends it Failed with traffic back where it was."""
+    try:
+        _shift_steps(deployment, account, region)
+    except Exception as error:  # never a deployment left InProgress, nor an alias left split
+        restore = getattr(deployment, "restore", None)
+        if restore is not None:
+            restore()
+        deployment.status = "Failed"
+        deployment.error_information = {"code": "INTERNAL_ERROR", "message": f"the local AWS could not run the deployment: {error}"}
+        deployment.complete_time = time.time()
+
+
+def _shift_steps(deployment, account, region):
+    group = deployment.deployment_group
+    backend = lambda_models.lambda_backends[account][region]
+    try:
+        content = json.loads(((deployment.revision or {}).get("appSpecContent") or {}).get("content") or "{}")
+        resource = next(iter(content["Resources"][0].values()))["Properties"]
+        parts = str(resource["Name"]).split(":")
+        # A function of the deployment's own account and region only, by name or ARN.
+        if resource["Name"].startswith("arn:") and (len(parts) < 7 or parts[3] != region or parts[4] != account):
+            raise ValueError(f"{resource['Name']} is not a function of account {account} in {region}")
+        alias = backend.get_alias(resource["Alias"], parts[6] if resource["Name"].startswith("arn:") else resource["Name"])
+        current, target = str(resource["CurrentVersion"]), str(resource["TargetVersion"])
+        backend.get_function(resource["Name"], target)
+        if alias.function_version != current:
+            raise ValueError(f"the alias {resource['Alias']} serves version {alias.function_version}, not the AppSpec's CurrentVersion {current}")
+        routing = _config_info(codedeploy_models.codedeploy_backends[account][region], str(deployment.deployment_config_name)).get("trafficRoutingConfig", {})
+    except Exception as error:  # an AppSpec or a version AWS would refuse: the deployment fails
+        deployment.status = "Failed"
+        deployment.error_information = {"code": "INVALID_REVISION", "message": str(error)}
+        deployment.complete_time = time.time()
+        return
+    deployment.status = "InProgress"
+    deployment.start_time = time.time()
+
+    def restore():
+        alias.function_version, alias.routing_config = current, None
+
+    deployment.restore = restore
+    rollback_on_alarm = "DEPLOYMENT_STOP_ON_ALARM" in ((group.auto_rollback_configuration or {}).get("events") or []) and (group.auto_rollback_configuration or {}).get("enabled")
+    for percent, minutes in _traffic_steps(routing):
+        if percent >= 100:
+            alias.function_version, alias.routing_config = target, None
+        else:
+            alias.function_version, alias.routing_config = current, {"AdditionalVersionWeights": {target: percent / 100}}
+        until = time.time() + minutes * _MINUTE_SECONDS
+        while True:
+            stop = getattr(deployment, "stop_requested", None)
+            if stop is not None:
+                deployment.status = "Stopped"
+                deployment.error_information = {"code": "MANUAL_STOP", "message": "The deployment was stopped by a user."}
+                if stop["rollback"]:
+                    alias.function_version, alias.routing_config = current, None
+                    deployment.rollback_info = {"rollbackMessage": f"Rolled back: traffic is back on version {current}"}
+                deployment.complete_time = time.time()
+                return
+            alarming = _alarms_in_alarm(group, account, region)
+            if alarming:
+                deployment.status = "Stopped"
+                deployment.error_information = {
+                    "code": "ALARM_ACTIVE",
+                    "message": "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: " + ", ".join(alarming),
+                }
+                if rollback_on_alarm:
+                    alias.function_version, alias.routing_config = current, None
+                    deployment.rollback_info = {"rollbackMessage": f"Rolled back: traffic is back on version {current}"}
+                deployment.complete_time = time.time()
+                return
+            if percent >= 100 or time.time() >= until:
+                break
+            time.sleep(min(_POLL_SECONDS, max(0.01, until - time.time())))
+    deployment.status = "Succeeded"
+    deployment.complete_time = time.time()
+
+
+_create_deployment = codedeploy_models.CodeDeployBackend.create_deployment
+
+
+def _create_and_start(self, application_name, deployment_group_name, revision, *args, **kwargs):
+    groups = self.deployment_groups.get(application_name, {})
+    running = [d for d in self.deployments.values() if d.application_name == application_name and d.deployment_group_name == deployment_group_name and d.status in ("Created", "InProgress")]
+    if running and deployment_group_name in groups:
+        raise _error("DeploymentLimitExceededException", f"The deployment {running[0].deployment_id} is already in progress for the deployment group {deployment_group_name}.")
+    deployment_id = _create_deployment(self, application_name, deployment_group_name, revision, *args, **kwargs)
+    if self.applications[application_name].compute_platform == "Lambda":
+        threading.Thread(target=_shift, args=(self.deployments[deployment_id], self.account_id, self.region_name), daemon=True).start()
+    return deployment_id
+
+
+codedeploy_models.CodeDeployBackend.create_deployment = _create_and_start
+
+
 # --- What the front asks of moto's records ------------------------------------------------
 # Not AWS APIs, and only on this private port (the front never forwards /_emulator/): moto
 # 5.2.1 runs function code only in Docker and has no route for a stage's requests, so the
@@ -206,9 +565,37 @@ def _json(status, body):
 def _lambda_function(request):
     region, name = request.args.get("region"), request.args.get("name", "")
     qualifier = request.args.get("qualifier") or None
-    account = request.args.get("account") or get_account_id_from(request.args.get("access_key", ""))
+    caller = get_account_id_from(request.args["access_key"]) if "access_key" in request.args else None
+    account = request.args.get("account") or caller
+    if caller is not None and account != caller:
+        # Lambda runs another account's function only where its resource policy lets the caller
+        # (Lambda Developer Guide, "Granting function access to other accounts"); this emulator
+        # evaluates no policy, so it lets no account run another's.
+        arn = name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{name}"
+        return _json(403, {"type": "AccessDeniedException", "message": f"User: arn:aws:iam::{caller}:root is not authorized to perform: lambda:InvokeFunction on resource: {arn} because no resource-based policy allows the lambda:InvokeFunction action"})
     backend = lambda_models.lambda_backends[account][region]
     try:
+        # An alias with an additional version's weight: each invocation goes to that version in
+        # that proportion (Lambda Developer Guide, "Implement Lambda canary deployments using a
+        # weighted alias", https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html).
+        parts = name.split(":")
+        function_name = parts[6] if name.startswith("arn:") else parts[0]
+        named = qualifier or (parts[7] if name.startswith("arn:") and len(parts) > 7 else parts[1] if not name.startswith("arn:") and len(parts) > 1 else None)
+        alias = None
+        if named and not named.isdigit() and named != "$LATEST":
+            try:
+                alias = backend.get_alias(named, function_name)
+            except Exception:  # no such alias: moto's get_function below answers as AWS does
+                alias = None
+        if alias is not None:
+            weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+            draw, version = random.random(), alias.function_version
+            for additional, weight in weights.items():
+                if draw < float(weight):
+                    version = additional
+                    break
+                draw -= float(weight)
+            name, qualifier = function_name, version
         fn = backend.get_function(name, qualifier)
     except Exception as error:  # moto's UnknownFunctionException and kin carry AWS's answer
         return _json(404, {"type": getattr(error, "error_type", "ResourceNotFoundException"), "message": getattr(error, "message", str(error))})

@@ -16,6 +16,13 @@ import * as path from 'path';
 import { listeningPort } from './emulator-settings';
 import { frontRefusal } from './front-guard';
 import { MAX_SYNC_INVOKE_PAYLOAD_BYTES } from '../../src/rules/aws-limits';
+
+/**
+ * The largest body the front passes to moto: a function's zip uploaded in the call (50 MB zipped,
+ * Lambda Developer Guide, "Lambda quotas", base64 in JSON: about 67 MB) with room for the rest.
+ * Larger S3 uploads than that are refused here; the stacks' state objects are far smaller.
+ */
+const MAX_API_CALL_BYTES = 70 * 1024 * 1024;
 import { LambdaService } from './lambda-service';
 import { RestApiGateway } from './rest-api-gateway';
 
@@ -103,8 +110,11 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
     }
     const params = new URLSearchParams(search);
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const scope = signingScope(req);
     const request = {
-      ...signingScope(req),
+      ...scope,
+      // Always a caller's key, '' when unsigned (the default account's): a caller never asks as the front does.
+      accessKeyId: scope.accessKeyId ?? '',
       functionName: decodeURIComponent(functionName),
       qualifier: params.get('Qualifier') ?? undefined,
       payload: Buffer.concat(chunks),
@@ -122,6 +132,15 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
   };
 
   const proxy = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const tooLarge = () =>
+      res
+        .writeHead(413, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: `Request must be smaller than ${MAX_API_CALL_BYTES} bytes: the largest AWS API call these stacks make is a function's zip` }));
+    if (Number(req.headers['content-length'] ?? 0) > MAX_API_CALL_BYTES) {
+      tooLarge();
+      req.resume(); // read and dropped, never held
+      return;
+    }
     const upstream = http.request(
       { host: motoUrl.hostname, port: motoUrl.port, method: req.method, path: req.url, headers: { ...req.headers, ...motoHeaders }, agent },
       (answer) => {
@@ -132,6 +151,16 @@ export async function startEmulatorServer(options: { port?: number; log?: (line:
     upstream.on('error', (error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`the emulator's moto did not answer: ${error.message}`);
+    });
+    // Counted as it passes, for a body without content-length (chunked): moto would hold it all.
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= MAX_API_CALL_BYTES) return;
+      req.unpipe(upstream);
+      upstream.destroy();
+      if (!res.headersSent) tooLarge();
+      req.destroy();
     });
     req.pipe(upstream);
   };

@@ -44,10 +44,15 @@ function actionCell(change: ResourceChange): string {
 export function renderSummary({ environment, offline, plans, drift = false }: SummaryInput): string {
   const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
   // What loses an object, or Terraform's hold on one, first: replaces, destroys, forgets.
-  const risky = plans.filter((plan) => plan.counts.replace > 0 || plan.counts.destroy > 0 || plan.counts.forget > 0);
-  for (const plan of risky) {
-    const doomed = plan.changes.filter((change) => change.action === 'replace' || change.action === 'destroy' || change.action === 'forget');
-    const what = [`replaces ${plan.counts.replace}`, `destroys ${plan.counts.destroy}`, ...(plan.counts.forget ? [`forgets ${plan.counts.forget} (left in AWS, no longer managed)`] : [])];
+  for (const plan of plans.filter((candidate) => candidate.release)) {
+    lines.push(`> **Release: ${plan.stack} publishes a new function version, ${plan.release}.**`, '');
+  }
+  for (const plan of plans) {
+    // A terraform_data (a release's trigger) holds nothing in AWS: replacing it loses nothing.
+    const doomed = plan.changes.filter((change) => ['replace', 'destroy', 'forget'].includes(change.action) && !change.address.startsWith('terraform_data.'));
+    if (!doomed.length) continue;
+    const count = (action: string) => doomed.filter((change) => change.action === action).length;
+    const what = [`replaces ${count('replace')}`, `destroys ${count('destroy')}`, ...(count('forget') ? [`forgets ${count('forget')} (left in AWS, no longer managed)`] : [])];
     lines.push(
       `> **Warning: ${plan.stack} ${what.slice(0, -1).join(', ')}${what.length > 1 ? ' and ' : ''}${what[what.length - 1]} resources:** ` +
         doomed.map((change) => `\`${change.address}\` (${change.action})`).join(', '),

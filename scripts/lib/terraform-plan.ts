@@ -72,6 +72,11 @@ export interface StackPlan {
   readonly warnings: readonly string[];
   /** Warnings of `terraform init`, such as a lock file with this platform's hashes only. */
   readonly initWarnings: readonly string[];
+  /**
+   * How the plan's new function version reaches callers (a gradual release's strategy, or all at
+   * once); undefined where it publishes none.
+   */
+  readonly release?: string;
 }
 
 export interface PlanFiles {
@@ -280,7 +285,28 @@ export function summarizePlanJson(
     if (change.actions.includes('delete') && !change.actions.includes('create')) continue;
     outputs[name] = change.after_unknown === true ? '(known after apply)' : show(change.after);
   }
-  return { stack, counts, changes, outputs, warnings: [...warnings], initWarnings: [...initWarnings] };
+  const release = drift ? undefined : releaseOf(planJson.resource_changes ?? []);
+  return { stack, counts, changes, outputs, warnings: [...warnings], initWarnings: [...initWarnings], ...(release && { release }) };
+}
+
+/**
+ * What releases a new version in a plan: a `release` terraform_data created (GradualRelease:
+ * CodeDeploy shifts by its deployment configuration), or the alias moved by Terraform itself.
+ */
+function releaseOf(resourceChanges: readonly any[]): string | undefined {
+  const gradual = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'terraform_data' && /(^|\.)release_/.test(change.address) && change.change.actions.includes('create'));
+  if (gradual) {
+    const config = resourceChanges.find((change) => change.type === 'aws_codedeploy_deployment_config');
+    const routing = (config?.change.after ?? config?.change.before)?.traffic_routing_config?.[0];
+    const canary = routing?.time_based_canary?.[0];
+    const linear = routing?.time_based_linear?.[0];
+    if (canary) return `canary by CodeDeploy: ${canary.percentage}% of traffic on the new version for ${canary.interval} min, then all of it, rolled back on an alarm`;
+    if (linear) return `linear by CodeDeploy: ${linear.percentage}% more traffic on the new version every ${linear.interval} min, rolled back on an alarm`;
+    return 'by CodeDeploy';
+  }
+  const alias = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'aws_lambda_alias' && change.change.actions.includes('update'));
+  const moves = alias && (alias.change.after_unknown?.function_version === true || alias.change.before?.function_version !== alias.change.after?.function_version);
+  return moves ? 'all at once: Terraform moves the alias to the new version' : undefined;
 }
 
 /** Summaries of the warnings in Terraform's human output (boxed or not). */

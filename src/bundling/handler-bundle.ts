@@ -26,31 +26,55 @@ export function handlerPaths(projectRoot: string) {
  * Every synth calls this: an unchanged bundle is reused rather than rebuilt.
  */
 export function buildHandlerBundle(projectRoot: string): HandlerBundle {
-  const { sourceDir, entry, outFile, stampFile } = handlerPaths(projectRoot);
+  const { sourceDir, entry, outFile } = handlerPaths(projectRoot);
+  return buildSingleFile(projectRoot, { entry, outFile, sourceDir, target: 'node22' });
+}
+
+/** What {@link buildSingleFile} bundles. */
+export interface SingleFileBundleSpec {
+  /** Absolute path of the entry point. */
+  readonly entry: string;
+  /** Absolute path of the bundle written. */
+  readonly outFile: string;
+  /** The folder of the sources: any change below it rebuilds the bundle. */
+  readonly sourceDir: string;
+  /** esbuild's target, such as `node22`. */
+  readonly target: string;
+  /** Anything else the bundle depends on (the versions of the packages it takes in). */
+  readonly alsoDependsOn?: string;
+}
+
+/**
+ * One CommonJS file of `spec.entry` and everything it imports, written to `spec.outFile`
+ * unless an up-to-date one is there (a stamp of the sources, esbuild's version, its options
+ * and `alsoDependsOn` beside it). Deterministic: no paths of this machine, no source maps.
+ */
+export function buildSingleFile(projectRoot: string, spec: SingleFileBundleSpec): HandlerBundle {
+  const stampFile = `${spec.outFile}.sources-sha256`;
   const options: BuildOptions = {
     absWorkingDir: projectRoot,
-    entryPoints: [path.relative(projectRoot, entry)],
-    outfile: path.relative(projectRoot, outFile),
+    entryPoints: [path.relative(projectRoot, spec.entry)],
+    outfile: path.relative(projectRoot, spec.outFile),
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: spec.target,
     format: 'cjs',
     legalComments: 'none',
-    // Smaller zip, same names: stack traces in CloudWatch still read like the source.
+    // Smaller files, same names: stack traces still read like the source.
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: false,
     logLevel: 'error',
   };
   const { version } = require('esbuild/package.json') as { version: string };
-  const stamp = sourcesDigest(sourceDir, JSON.stringify({ version, options: { ...options, absWorkingDir: '.' } }));
-  const upToDate = fs.existsSync(outFile) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
+  const stamp = sourcesDigest(spec.sourceDir, JSON.stringify({ version, options: { ...options, absWorkingDir: '.' }, also: spec.alsoDependsOn ?? '' }));
+  const upToDate = fs.existsSync(spec.outFile) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
   if (!upToDate) {
     // Loaded only when needed: starting esbuild costs more than the rest of this function.
     (require('esbuild') as typeof import('esbuild')).buildSync(options);
     fs.writeFileSync(stampFile, stamp);
   }
-  return { file: outFile, bytes: fs.statSync(outFile).size, rebuilt: !upToDate };
+  return { file: spec.outFile, bytes: fs.statSync(spec.outFile).size, rebuilt: !upToDate };
 }
 
 /** SHA-256 over every file below `dir` (names and contents, in a fixed order) and `extra`. */

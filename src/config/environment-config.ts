@@ -35,6 +35,16 @@ import {
 import { TIER_CATALOG, TierCatalog, TierDefinition, tierCatalogProblem } from './tier-catalog';
 import { ALARM_CATALOG, AlarmDefinition, AlarmThresholdName } from '../rules/alarm-catalog';
 import {
+  DEFAULT_RELEASE_ALARMS,
+  DEFAULT_RELEASE_STRATEGY,
+  RELEASE_CATALOG,
+  RELEASE_STRATEGIES,
+  ReleaseSettings,
+  ReleaseStrategy,
+  releaseIntervalProblem,
+  releasePercentProblem,
+} from '../rules/release-catalog';
+import {
   DEFAULT_GREETING,
   DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_NAME_PREFIX,
@@ -257,6 +267,53 @@ const alarmsSchema = strictObject(
   (value) => `${describeValue(value)} is not an alarm setting; use {"functionErrors": 1, "api5xx": 1, "snsTopicArn": "arn:aws:sns:<region>:<account>:<topic>"}`,
 ).default({});
 
+const RELEASE_EXAMPLE = '{"strategy": "canary", "percent": 10, "intervalMinutes": 5}';
+const ALARM_NAMES = Object.keys(ALARM_CATALOG) as AlarmThresholdName[];
+
+/** How a new version reaches callers: the strategy, its steps and the alarms that stop it (defaults: the release catalog). */
+const releaseSchema = strictObject(
+  {
+    /** `all-at-once`, `canary` or `linear`. */
+    strategy: checked<ReleaseStrategy>((value) =>
+      (RELEASE_STRATEGIES as unknown[]).includes(value) ? undefined : `${describeValue(value)} is not a release strategy; use one of ${RELEASE_STRATEGIES.join(', ')}`,
+    ).default(DEFAULT_RELEASE_STRATEGY),
+    /** Share of traffic moved to the new version in the first step (canary) or each step (linear), whole percent. */
+    percent: optionalChecked<number>(releasePercentProblem),
+    /** Minutes between the steps. */
+    intervalMinutes: optionalChecked<number>(releaseIntervalProblem),
+    /** The tier's alarms (names of `alarms` thresholds) that stop the release and send traffic back. */
+    alarms: optionalChecked<AlarmThresholdName[]>((value) =>
+      Array.isArray(value) && value.length > 0 && value.every((name) => (ALARM_NAMES as unknown[]).includes(name)) && new Set(value).size === value.length
+        ? undefined
+        : `${describeValue(value)} is not a list of the tier's alarms; name one or more, once each, of ${ALARM_NAMES.join(', ')}`,
+    ),
+  },
+  (value) => `${describeValue(value)} is not a release setting; use ${RELEASE_EXAMPLE}, or leave it out for all-at-once`,
+)
+  .superRefine((release, ctx) => {
+    if (release.strategy !== 'all-at-once') return;
+    for (const field of ['percent', 'intervalMinutes', 'alarms'] as const) {
+      if (release[field] !== undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [field],
+          message: `set, but an all-at-once release has no steps and nothing to roll back; leave it out, or use strategy "canary" or "linear"`,
+        });
+      }
+    }
+  })
+  .transform((release): ReleaseSettings => {
+    if (release.strategy === 'all-at-once') return { strategy: 'all-at-once' };
+    const entry = RELEASE_CATALOG[release.strategy];
+    return {
+      strategy: release.strategy,
+      percent: release.percent ?? entry.defaultPercent,
+      intervalMinutes: release.intervalMinutes ?? entry.defaultIntervalMinutes,
+      alarms: release.alarms ?? DEFAULT_RELEASE_ALARMS,
+    };
+  })
+  .default({});
+
 const STATE_USAGE = `use {"type": "local"} or {"type": "s3", "bucket": "...", "keyPrefix": "..."}`;
 /** State in a file under `state/<environment>/` of the project. */
 const localStateSchema = strictObject({ type: z.literal('local') }, () => '', 'unknown field for local state; use type');
@@ -346,6 +403,8 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
     apiGatewayCloudWatchRole: z.unknown().transform((value) => value as 'create' | 'existing'),
     /** CloudWatch alarm thresholds. */
     alarms: alarmsSchema,
+    /** How a new function version reaches each tier's callers: at once, or gradually with CodeDeploy, rolled back on the tier's alarms. */
+    release: releaseSchema,
     /** KMS key that encrypts every log group; unset: CloudWatch's own encryption. */
     logsKmsKeyArn: optionalChecked<string>(
       inAwsPartition((value) =>
@@ -423,6 +482,22 @@ function buildEnvironmentFileSchema(catalog: TierCatalog) {
       });
     }
   }
+  // A release watches alarms the tiers have: the concurrency alarm exists only where a tier reserves concurrency.
+  // (Checked only once the release itself is valid: zod runs this on what it could parse.)
+  const releaseAlarms: unknown = file.release.strategy === 'all-at-once' ? [] : file.release.alarms;
+  if (Array.isArray(releaseAlarms) && releaseAlarms.every((name) => typeof name === 'string' && name in ALARM_CATALOG)) {
+    for (const [index, name] of (releaseAlarms as AlarmThresholdName[]).entries()) {
+      const definition: AlarmDefinition = ALARM_CATALOG[name];
+      const without = Object.entries(file.tiers).filter(([, tier]) => definition.requiresReservedConcurrency && tier.reservedConcurrency === undefined);
+      if (without.length > 0) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['release', 'alarms', index],
+          message: `${describeValue(name)} is an alarm only tiers with reservedConcurrency have, and ${without.map(([tier]) => tier).join(' and ')} reserve none; set their reservedConcurrency or leave the alarm out`,
+        });
+      }
+    }
+  }
   // CloudWatch alarms notify, and CloudWatch Logs encrypts with, resources of their own region only.
   for (const [fieldPath, arn, what] of [
     [['alarms', 'snsTopicArn'], file.alarms.snsTopicArn, 'CloudWatch alarms notify SNS topics of their own region only'],
@@ -491,6 +566,7 @@ type EnvironmentFile = z.output<ReturnType<typeof buildEnvironmentFileSchema>>;
 /** One tier's settings, defaults filled in. */
 export type TierConfig = z.output<ReturnType<typeof tierSchema>>;
 export type AlarmConfig = EnvironmentFile['alarms'];
+export type { ReleaseSettings } from '../rules/release-catalog';
 export type ApiGatewayCloudWatchRole = EnvironmentFile['apiGatewayCloudWatchRole'];
 export type LocalStateConfig = z.output<typeof localStateSchema>;
 export type S3StateConfig = z.output<typeof s3StateSchema> & {

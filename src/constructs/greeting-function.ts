@@ -19,6 +19,7 @@ import {
 import { DEFAULT_GREETING, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, GREETING_VARIABLE } from '../rules/defaults';
 import { IExecutionRole, LoggingRole } from './logging-role';
 import { IInvokeGrantee, IProxyApiHandler } from './proxy-api';
+import type { IReleasableFunction } from './gradual-release';
 import { RoleSettings } from './service-role';
 
 /**
@@ -107,6 +108,13 @@ export interface GreetingFunctionProps {
    * @default 'live'
    */
   readonly aliasName?: string;
+  /**
+   * Who moves the alias to a new version: `terraform` at once, with the function; `codedeploy`
+   * leaves its version and weights to a CodeDeploy deployment ({@link GradualRelease}), and
+   * Terraform only creates it, so the two never move it in turn.
+   * @default 'terraform'
+   */
+  readonly trafficShiftedBy?: 'terraform' | 'codedeploy';
 }
 
 /** A function zip built before synth. */
@@ -126,8 +134,10 @@ export interface PrebuiltZip {
  * Values may be Terraform tokens (a `TerraformVariable`, another resource's attribute):
  * those are passed through and left for AWS to check; resolved values are checked here.
  */
-export class GreetingFunction extends Construct implements IProxyApiHandler {
+export class GreetingFunction extends Construct implements IProxyApiHandler, IReleasableFunction {
   public readonly functionName: string;
+  /** The alias callers invoke (`live`). */
+  public readonly aliasName: string;
   /** Unqualified ARN of the function. */
   public readonly functionArn: string;
   /** The version the last change published. */
@@ -161,6 +171,9 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       !/^[A-Za-z][A-Za-z0-9_-]{0,127}$/.test(v) || /^\d+$/.test(v)
         ? `${describeValue(v)} is not an alias name; use letters, digits, "-" or "_", such as "live"`
         : undefined,
+    );
+    assertValid('GreetingFunction', 'trafficShiftedBy', props.trafficShiftedBy, (v) =>
+      v === undefined || v === 'terraform' || v === 'codedeploy' ? undefined : `${describeValue(v)} is not who moves the alias; use "terraform" or "codedeploy"`,
     );
     assertValid('GreetingFunction', 'runtime', runtime, (v) =>
       (SUPPORTED_RUNTIMES as readonly string[]).includes(v) ? undefined : `${describeValue(v)} is not supported; use one of ${SUPPORTED_RUNTIMES.join(', ')}`,
@@ -216,9 +229,12 @@ export class GreetingFunction extends Construct implements IProxyApiHandler {
       description: 'What callers invoke; move it to an older version to roll back',
       functionName: fn.functionName,
       functionVersion: fn.version,
+      // CodeDeploy moves it, step by step, and may move it back: Terraform must not undo either.
+      ...(props.trafficShiftedBy === 'codedeploy' ? { lifecycle: { ignoreChanges: ['function_version', 'routing_config'] } } : {}),
     });
 
     this.functionName = fn.functionName;
+    this.aliasName = aliasName;
     this.functionArn = fn.arn;
     this.functionVersion = fn.version;
     this.aliasArn = alias.arn;

@@ -5,6 +5,12 @@ import { assertValid, reservedConcurrencyProblem, timeoutProblem } from '../rule
 import { ALARM_CATALOG, AlarmDefinition, AlarmThresholdName, AlarmThresholds } from '../rules/alarm-catalog';
 import { DEFAULT_TIMEOUT_SECONDS } from '../rules/defaults';
 
+/** A CloudWatch alarm, by name and ARN. */
+export interface IAlarm {
+  readonly alarmName: string;
+  readonly alarmArn: string;
+}
+
 /**
  * Each alarm's threshold is a prop named after its entry of `ALARM_CATALOG`
  * (`src/rules/alarm-catalog.ts`: `functionErrors`, `api5xx`, ...), whose `threshold` says
@@ -43,6 +49,8 @@ export interface ServiceAlarmsProps extends AlarmThresholds {
 export class ServiceAlarms extends Construct {
   /** Names of the alarms. */
   public readonly alarmNames: string[];
+  /** Each alarm by its catalog key (`functionErrors`, `api5xx`, ...); absent where not made (no reserved concurrency). */
+  public readonly alarmOf: Partial<Record<AlarmThresholdName, IAlarm>>;
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
@@ -102,8 +110,9 @@ export class ServiceAlarms extends Construct {
     };
     const alarms = Object.entries<AlarmDefinition>(ALARM_CATALOG)
       .filter(([, definition]) => !definition.requiresReservedConcurrency || reserved !== undefined)
-      .map(([field, definition]) => alarm(field as AlarmThresholdName, definition));
-    this.alarmNames = alarms.map((a) => a.alarmName);
+      .map(([field, definition]) => [field as AlarmThresholdName, alarm(field as AlarmThresholdName, definition)] as const);
+    this.alarmNames = alarms.map(([, a]) => a.alarmName);
+    this.alarmOf = Object.fromEntries(alarms.map(([field, a]) => [field, { alarmName: a.alarmName, alarmArn: a.arn }]));
   }
 }
 

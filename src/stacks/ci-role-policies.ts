@@ -36,6 +36,11 @@ function arnsOf(env: Environment) {
     ]),
     alarms: tiers.map((name) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}-*`),
     webAcls: tiers.map((name) => `arn:aws:wafv2:${region}:${account}:regional/webacl/${name}-*/*`),
+    // A tier's gradual release: its CodeDeploy application (the tier's name), the deployment
+    // group in it, and the deployment configurations named after it.
+    releaseApplications: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:application:${name}`),
+    releaseGroups: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${name}/${name}-*`),
+    releaseConfigs: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${name}-*`),
     workflowRoles: env.ci ? [env.ci.planRoleArn, env.ci.applyRoleArn] : [],
     // API Gateway's resources have ids AWS picks, not names: its ARNs cannot be narrowed further.
     apiGateway: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/account', '/tags/*'].map((resource) => `arn:aws:apigateway:${region}::${resource}`),
@@ -83,6 +88,13 @@ const READS = [
   'sns:GetTopicAttributes',
   'kms:DescribeKey',
   'kms:GetKeyPolicy',
+  // A gradual release's application, group and configuration, and its deployments.
+  'codedeploy:GetApplication',
+  'codedeploy:GetDeploymentGroup',
+  'codedeploy:GetDeploymentConfig',
+  'codedeploy:GetDeployment',
+  'codedeploy:ListDeployments',
+  'codedeploy:ListTagsForResource',
 ];
 
 /** The plan role: reads only. Nothing here writes, and there is no other statement. */
@@ -156,8 +168,28 @@ export function applyRolePolicy(env: Environment): PolicyDocument {
         Effect: 'Allow',
         Action: 'iam:PassRole',
         Resource: arns.roles,
-        Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'apigateway.amazonaws.com'] } },
+        Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'apigateway.amazonaws.com', 'codedeploy.amazonaws.com'] } },
       },
+      {
+        Sid: 'Releases',
+        Effect: 'Allow',
+        Action: [
+          'codedeploy:CreateApplication',
+          'codedeploy:DeleteApplication',
+          'codedeploy:CreateDeploymentGroup',
+          'codedeploy:UpdateDeploymentGroup',
+          'codedeploy:DeleteDeploymentGroup',
+          'codedeploy:TagResource',
+          'codedeploy:UntagResource',
+          // Starting a release: the deployment in the group, with the application's revision
+          // (CodeDeploy User Guide, "CodeDeploy permissions reference").
+          'codedeploy:CreateDeployment',
+          'codedeploy:RegisterApplicationRevision',
+          'codedeploy:GetApplicationRevision',
+        ],
+        Resource: [...arns.releaseApplications, ...arns.releaseGroups],
+      },
+      { Sid: 'ReleaseConfigs', Effect: 'Allow', Action: ['codedeploy:CreateDeploymentConfig', 'codedeploy:DeleteDeploymentConfig'], Resource: arns.releaseConfigs },
       { Sid: 'ApiGateway', Effect: 'Allow', Action: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'], Resource: arns.apiGateway },
       { Sid: 'StageWebAcl', Effect: 'Allow', Action: 'apigateway:SetWebACL', Resource: `arn:aws:apigateway:${env.region}::/restapis/*/stages/*` },
       {

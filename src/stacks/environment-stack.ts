@@ -50,6 +50,8 @@ export abstract class EnvironmentStack extends VersionedStack {
   public readonly offlinePlan: boolean;
   /** The environment's permissions boundary and path, for every role the stack creates. */
   protected readonly roleSettings: RoleSettings;
+  /** The role the AWS provider assumes (`account.deployRoleArn`, unless the stack acts as its caller); undefined: the caller's credentials. */
+  protected readonly actingRoleArn?: string;
 
   /** `id` is the stack's name (`cdktf deploy <id>`) and its state's name. */
   protected constructor(scope: Construct, id: string, props: EnvironmentStackProps, tags: Record<string, string> = {}) {
@@ -61,6 +63,7 @@ export abstract class EnvironmentStack extends VersionedStack {
     // Shows in CloudTrail who deployed: `<namePrefix>-<environment>-<stack>`.
     const sessionName = `${env.namePrefix}-${env.name}-${id}`;
     const role = props.credentials === 'caller' ? undefined : env.account.deployRoleArn;
+    this.actingRoleArn = role;
 
     if (env.state.type === 'local') {
       new LocalBackend(this, {

@@ -4,10 +4,11 @@ import { ArchiveProvider } from '@cdktf/provider-archive/lib/provider';
 import { DataAwsIamRoles } from '@cdktf/provider-aws/lib/data-aws-iam-roles';
 import { tierBaseName } from '../config/load-environment';
 import { ClientRateLimit } from '../constructs/client-rate-limit';
+import { GradualRelease } from '../constructs/gradual-release';
 import { GreetingFunction, PrebuiltZip } from '../constructs/greeting-function';
 import { LoggingRole } from '../constructs/logging-role';
 import { ProxyApi } from '../constructs/proxy-api';
-import { ServiceAlarms } from '../constructs/service-alarms';
+import { IAlarm, ServiceAlarms } from '../constructs/service-alarms';
 import { ACCOUNT_SETTINGS_STACK, apiGatewayCloudWatchRoleName } from './account-settings-stack';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 
@@ -27,6 +28,12 @@ export interface GreetingStackProps extends EnvironmentStackProps {
    * @default AWS: the stage's own invoke URL
    */
   readonly localAwsEndpoint?: string;
+  /**
+   * The release runner in one file (`buildReleaseRunnerBundle`): needed where the environment
+   * releases gradually (`release.strategy` canary or linear).
+   * @default none: the environment must release all at once
+   */
+  readonly releaseRunnerFile?: string;
 }
 
 /** One QoS tier of the greeting service: logging role → function → REST API → stage, with alarms. */
@@ -85,6 +92,7 @@ export class GreetingStack extends EnvironmentStack {
       logsKmsKeyArn: env.logsKmsKeyArn,
       retainLogsOnDestroy: env.retainLogsOnDestroy,
       reservedConcurrency: tierConfig.reservedConcurrency,
+      trafficShiftedBy: env.release.strategy === 'all-at-once' ? 'terraform' : 'codedeploy',
     });
     const apiName = `${baseName}-api`;
     this.api = new ProxyApi(this, 'proxy-api', {
@@ -103,7 +111,7 @@ export class GreetingStack extends EnvironmentStack {
     });
     // The stage's throttle (a bucket per method) is shared by every caller: WAF keeps each client to its share.
     if (env.webAcl) new ClientRateLimit(this, 'client-rate-limit', { name: apiName, stage: this.api, requestsPerClient: tierConfig.clientRateLimit });
-    new ServiceAlarms(this, 'alarms', {
+    const alarms = new ServiceAlarms(this, 'alarms', {
       alarmNamePrefix: baseName,
       functionName: baseName,
       functionTimeoutSeconds: env.timeoutSeconds,
@@ -112,6 +120,22 @@ export class GreetingStack extends EnvironmentStack {
       stageName: env.stageName,
       ...env.alarms,
     });
+    if (env.release.strategy !== 'all-at-once') {
+      if (!props.releaseRunnerFile) throw new Error(`GreetingStack releaseRunnerFile: missing, and ${env.name} releases by ${env.release.strategy}; pass buildReleaseRunnerBundle(projectRoot).file`);
+      new GradualRelease(this, 'release', {
+        name: baseName,
+        target: this.greetingFunction,
+        strategy: env.release.strategy,
+        percent: env.release.percent,
+        intervalMinutes: env.release.intervalMinutes,
+        // The environment file's check made sure the tier has each of them.
+        alarms: env.release.alarms.map((name) => alarms.alarmOf[name] as IAlarm),
+        runnerFile: props.releaseRunnerFile,
+        region: env.region,
+        actingRoleArn: this.actingRoleArn,
+        roleSettings: this.roleSettings,
+      });
+    }
 
     // The emulator serves a stage under its own endpoint, as LocalStack does; AWS under execute-api.
     const invokeUrl = props.localAwsEndpoint

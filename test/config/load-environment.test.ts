@@ -69,6 +69,7 @@ describe('environment configuration', () => {
       tiers: { standard: STANDARD, premium: PREMIUM },
       apiGatewayCloudWatchRole: 'existing',
       alarms: { functionErrors: 1, functionThrottles: 1, api5xx: 1, api4xxPercent: 10, apiLatencyP99Ms: 1000, functionDurationPercentOfTimeout: 80, concurrencyPercentOfReservation: 80 },
+      release: { strategy: 'all-at-once' },
       state: { type: 'local' },
       production: false,
       webAcl: false,
@@ -289,8 +290,44 @@ describe('environment configuration', () => {
     [{ state: { type: 's3', bucket: '192.168.5.4', keyPrefix: 'k' } }, 'state.bucket: "192.168.5.4" is not an S3 bucket name: S3 refuses names formatted as IP addresses'],
     [{ state: { type: 's3', bucket: 'xn--state', keyPrefix: 'k' } }, 'state.bucket: "xn--state" is not an S3 bucket name: S3 reserves "xn--" for its own'],
     [{ state: { type: 's3', bucket: 'state-s3alias', keyPrefix: 'k' } }, 'state.bucket: "state-s3alias" is not an S3 bucket name: S3 reserves "-s3alias" for its own'],
+    [{ release: 'canary' }, 'release: "canary" is not a release setting; use {"strategy": "canary", "percent": 10, "intervalMinutes": 5}, or leave it out for all-at-once'],
+    [{ release: { strategy: 'blue-green' } }, 'release.strategy: "blue-green" is not a release strategy; use one of all-at-once, canary, linear'],
+    [{ release: { strategy: 'canary', percent: 100 } }, 'release.percent: 100 is not a share of traffic to move in a step; use a whole percent from 1 to 99'],
+    [{ release: { strategy: 'linear', percent: 12.5 } }, 'release.percent: 12.5 is not a share of traffic to move in a step'],
+    [{ release: { strategy: 'canary', intervalMinutes: 0 } }, 'release.intervalMinutes: 0 is not a time between steps; use whole minutes from 1 to 1440'],
+    [{ release: { strategy: 'canary', alarms: [] } }, "release.alarms: [] is not a list of the tier's alarms; name one or more, once each, of functionErrors, functionThrottles"],
+    [{ release: { strategy: 'canary', alarms: ['api5xx', 'api5xx'] } }, 'release.alarms: ["api5xx","api5xx"] is not a list'],
+    [{ release: { strategy: 'canary', alarms: ['p99'] } }, 'release.alarms: ["p99"] is not a list'],
+    [{ release: { strategy: 'canary', alarms: 'api5xx' } }, 'release.alarms: "api5xx" is not a list'],
+    [{ release: { percent: 10 } }, 'release.percent: set, but an all-at-once release has no steps and nothing to roll back; leave it out, or use strategy "canary" or "linear"'],
+    [{ release: { strategy: 'canary', steps: 2 } }, 'release.steps: unknown field; use one of strategy, percent, intervalMinutes, alarms'],
+    [
+      { release: { strategy: 'linear', alarms: ['concurrencyPercentOfReservation'] }, tiers: { premium: { reservedConcurrency: 400 } } },
+      'release.alarms.0: "concurrencyPercentOfReservation" is an alarm only tiers with reservedConcurrency have, and standard reserve none; set their reservedConcurrency or leave the alarm out',
+    ],
   ])('fails on %j, naming the field, the value and the fix', (fields, message) => {
     expect(() => parse({ ...REQUIRED, ...fields })).toThrow(`environments/test.json is not a valid environment:\n  - ${message}`);
+  });
+
+  it('releases all at once unless the file says otherwise, and fills a gradual release from the release catalog', () => {
+    expect(parse(REQUIRED).release).toEqual({ strategy: 'all-at-once' });
+    expect(parse({ ...REQUIRED, release: { strategy: 'canary' } }).release).toEqual({
+      strategy: 'canary',
+      percent: 10,
+      intervalMinutes: 5,
+      alarms: ['functionErrors', 'api5xx', 'apiLatencyP99Ms'],
+    });
+    expect(parse({ ...REQUIRED, release: { strategy: 'linear', percent: 25, alarms: ['functionErrors'] } }).release).toEqual({
+      strategy: 'linear',
+      percent: 25,
+      intervalMinutes: 1,
+      alarms: ['functionErrors'],
+    });
+  });
+
+  it('ships prod with a canary and dev all at once, as the walkthrough', () => {
+    expect(loadEnvironment('prod', ENVIRONMENTS).release.strategy).toBe('canary');
+    expect(loadEnvironment('dev', ENVIRONMENTS).release.strategy).toBe('all-at-once');
   });
 
   describe('reading the file', () => {

@@ -13,7 +13,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import {
@@ -23,6 +24,7 @@ import {
   deployEnvironment,
   destroyEnvironment,
   destroyStack,
+  initStack,
   planStackAgainstEmulator,
   replanEnvironment,
   synthesizeForEmulator,
@@ -32,7 +34,7 @@ import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archi
 import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform, signalGroup } from '../../scripts/lib/terraform-run';
-import { checkout, terraformSkipReason, underLoad } from '../helpers';
+import { checkout, makeTempDir, terraformSkipReason, underLoad } from '../helpers';
 
 const mirror = findProviderMirror();
 const skipReason = terraformSkipReason() ?? emulatorUnavailableReason();
@@ -78,7 +80,8 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
   beforeAll(async () => {
     const config = writeMirrorCliConfig(mirror as string);
     process.env.TF_CLI_CONFIG_FILE = config;
-    emulator = await startAwsEmulator();
+    // A CodeDeploy minute lasts 3 s here: prod's canary (10% for 5 minutes) takes 15 s.
+    emulator = await startAwsEmulator(undefined, 0, { EMULATOR_CODEDEPLOY_MINUTE_SECONDS: '3', EMULATOR_CODEDEPLOY_POLL_SECONDS: '0.2' });
     for (const environment of ENVIRONMENTS) {
       dirs[environment] = checkout();
       deployed[environment] = await synth(environment);
@@ -188,6 +191,100 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     await applyStack(standard);
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, underLoad(180_000));
+
+  // prod's canary, by CodeDeploy on the local AWS's scaled clock (a minute lasts 3 s here).
+  const RELEASED = 'hello-world-prod-standard';
+  /** prod's standard stack with `greeting`, synthesized and initialized, and its walkthrough URL on the local AWS. */
+  const prodWith = async (greeting: string) => {
+    editEnvironment(dirs.prod, 'prod', (config) => ({ ...config, greeting }));
+    const standard = stackOf(await synth('prod'), 'standard');
+    await initStack(standard);
+    // The stack's URL is AWS's (`https://<api id>.execute-api...`); the local AWS serves the stage under its own endpoint.
+    const apiId = new URL((await runTerraform(standard.dir, ['output', '-raw', 'invoke_url'])).stdout).hostname.split('.')[0];
+    return { standard, url: `${emulator.endpoint}/restapis/${apiId}/test/_user_request_/hello?name=David` };
+  };
+  /** Applies the stack as `npm run apply` does, each release's outcome recorded; resolves with its output and the outcomes. */
+  const applyReleasing = async (standard: EmulatedStack) => {
+    const outcomes = path.join(makeTempDir('release-'), 'outcomes.jsonl');
+    const run = await applyStack(standard, { env: { RELEASE_POLL_SECONDS: '1', RELEASE_OUTCOME_FILE: outcomes } });
+    return { output: run.stdout, outcomes: fs.readFileSync(outcomes, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) };
+  };
+  const live = async () => new LambdaClient(inProd()).send(new GetAliasCommand({ FunctionName: RELEASED, Name: 'live' }));
+  /** Resolves once CodeDeploy has shifted the canary's share to `version`. */
+  const canaryOf = async (version: string) => {
+    for (const deadline = Date.now() + underLoad(60_000); Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      if ((await live()).RoutingConfig?.AdditionalVersionWeights?.[version]) return;
+    }
+    throw new Error(`CodeDeploy never shifted traffic to version ${version}`);
+  };
+  /** What `count` requests through the API, one after another, answered with 200. */
+  const answers = async (url: string, count: number) => {
+    const texts: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const reply = await fetch(url);
+      if (reply.status === 200) texts.push(await reply.text());
+    }
+    return texts;
+  };
+  const replanned = async (standard: EmulatedStack) => {
+    const replan = await planStackAgainstEmulator(standard);
+    return [replan.clean, replan.changes.map((change) => change.address)];
+  };
+
+  it("sends about 10% of prod's API callers to a new greeting during its canary, then all of them, and re-plans clean", async () => {
+    const { standard, url } = await prodWith('Bonjour');
+    const applying = applyReleasing(standard);
+    let during: string[];
+    try {
+      await canaryOf('2');
+      during = await answers(url, 150);
+    } finally {
+      // Never leave an apply holding the state's lock behind a failed assertion.
+      await applying.catch(() => undefined);
+    }
+    const { output, outcomes } = await applying;
+    // Both versions answer, the new one about a tenth of the time (150 draws at 10%: 15 expected; 3 or fewer happens once in 2,000 runs).
+    const bonjour = during.filter((text) => text === 'Bonjour David').length;
+    expect(during.length - bonjour).toBe(during.filter((text) => text === 'Hello David').length);
+    expect(bonjour).toBeGreaterThan(3);
+    expect(bonjour).toBeLessThan(during.length * 0.3);
+    expect(output).toMatch(/release: hello-world-prod-standard:live version 1 → 2, CodeDeploy deployment [0-9a-f-]{36}/);
+    expect(output).toMatch(/release: version 1 → 2: 10% of traffic on 2, 90% on 1, about \d+ min \d+ s left/);
+    expect(output).toMatch(/release: released: hello-world-prod-standard:live serves version 2/);
+    expect(outcomes).toEqual([expect.objectContaining({ functionName: RELEASED, targetVersion: '2', status: 'succeeded', liveVersion: '2' })]);
+    expect(new Set(await answers(url, 10))).toEqual(new Set(['Bonjour David']));
+    expect(await replanned(standard)).toEqual([true, []]);
+  }, underLoad(240_000));
+
+  it("rolls prod's canary back when an alarm of the release goes into ALARM mid-shift, names it, re-plans clean, and releases the next version", async () => {
+    const { standard, url } = await prodWith('Hola');
+    const applying = applyReleasing(standard);
+    const cloudwatch = new CloudWatchClient(inProd());
+    try {
+      await canaryOf('3');
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${RELEASED}-api-5xx`, StateValue: 'ALARM', StateReason: 'the canary answers 5XX' }));
+      const { output, outcomes } = await applying;
+      expect(output).toMatch(/release: ROLLED BACK: version 3 of hello-world-prod-standard is not live \(alarm hello-world-prod-standard-api-5xx in ALARM\); live serves version 2/);
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'rolled-back', liveVersion: '2', alarms: [`${RELEASED}-api-5xx`] })]);
+      const now = await live();
+      expect([now.FunctionVersion, now.RoutingConfig?.AdditionalVersionWeights ?? {}]).toEqual(['2', {}]);
+      expect(new Set(await answers(url, 10))).toEqual(new Set(['Bonjour David']));
+    } finally {
+      await applying.catch(() => undefined);
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${RELEASED}-api-5xx`, StateValue: 'OK', StateReason: 'fixed' }));
+    }
+    try {
+      // Terraform leaves the alias where CodeDeploy put it back, and does not release version 3 again.
+      expect(await replanned(standard)).toEqual([true, []]);
+      const next = await prodWith('Hallo');
+      const { outcomes } = await applyReleasing(next.standard);
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'succeeded', targetVersion: '4', liveVersion: '4' })]);
+      expect(new Set(await answers(next.url, 5))).toEqual(new Set(['Hallo David']));
+    } finally {
+      // Synthesizing prod again made its stacks' folders forget their S3 backend: initialized again for the cases below.
+      for (const stack of deployed.prod.stacks) await initStack(stack);
+    }
+  }, underLoad(300_000));
 
   it('destroys in reverse order and leaves none of the stacks’ resources in the emulator but prod’s retained log groups', async () => {
     const devNow = await synth('dev');
@@ -335,8 +432,9 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     const state = JSON.parse(
       await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate' }))).Body!.transformToString(),
     );
-    // A tier's 25, the concurrency alarm of prod's tiers (they reserve concurrency), prod's web ACL and its association.
-    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(28);
+    // A tier's 25, the concurrency alarm of prod's tiers (they reserve concurrency), prod's web ACL and its association,
+    // and its canary's six: CodeDeploy's application, configuration, group and role with its policy, and the release.
+    expect(state.resources.filter((resource: any) => resource.mode === 'managed')).toHaveLength(34);
     await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'hello-world/prod/standard.tfstate.tflock' }))).rejects.toThrow();
     expect((await planStackAgainstEmulator(standard)).clean).toBe(true);
   }, underLoad(240_000));

@@ -1,15 +1,24 @@
 /**
  * The local AWS cannot be turned against its user: its internal routes answer no request by any
  * spelling, its private moto port answers nothing but its front, a web page (a foreign Host, a
- * browser's request to an AWS API) is refused, and bodies are bounded as the services bound them;
+ * browser's request to an AWS API) is refused, bodies are bounded as the services bound them,
+ * no account runs another's function, and CodeDeploy input AWS refuses cannot wedge a release;
  * it keeps serving afterwards. Only the emulator runs here (no terraform).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { zipSync } from 'fflate';
+import {
+  CodeDeployClient,
+  CreateApplicationCommand,
+  CreateDeploymentCommand,
+  CreateDeploymentConfigCommand,
+  CreateDeploymentGroupCommand,
+  GetDeploymentCommand,
+} from '@aws-sdk/client-codedeploy';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AwsEmulator, emulatorClientConfig, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { processIds } from '../helpers';
 
@@ -99,7 +108,53 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
     expect(invoke).toEqual({ status: 413, body: expect.stringContaining('Request must be smaller than 6291456 bytes for the InvokeFunction operation') });
     const stage = await send(emulator.endpoint, { path: '/restapis/nope/test/_user_request_/hello', method: 'POST', body: Buffer.alloc(11 * 1024 * 1024) });
     expect(stage.status).toBe(413);
+    // Any other AWS call: a zip's worth (about 67 MB base64) and no more, with or without content-length.
+    const api = await send(emulator.endpoint, { path: '/2015-03-31/functions', method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(71 * 1024 * 1024) });
+    expect(api).toEqual({ status: 413, body: expect.stringContaining('Request must be smaller than 73400320 bytes') });
+    const chunked = await send(emulator.endpoint, { path: '/2015-03-31/functions', method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: Buffer.alloc(71 * 1024 * 1024) }).catch(
+      (error: Error) => ({ status: 0, body: error.message }),
+    );
+    expect([413, 0]).toContain(chunked.status);
     expect((await lambda.send(new ListFunctionsCommand({}))).Functions?.map((fn) => fn.FunctionName)).toEqual(['private']);
     expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'private' }))).Environment?.Variables).toEqual({ TOKEN: SECRET });
+  });
+
+  it("refuses CodeDeploy settings AWS refuses, and fails a deployment of another account's function without moving anything", async () => {
+    const codedeploy = new CodeDeployClient(emulatorClientConfig(emulator.endpoint, REGION));
+    const refused = (call: Promise<unknown>) => call.then(() => 'accepted', (error: Error) => error.name);
+    expect(
+      await refused(codedeploy.send(new CreateDeploymentConfigCommand({ deploymentConfigName: 'zero', computePlatform: 'Lambda', trafficRoutingConfig: { type: 'TimeBasedLinear', timeBasedLinear: { linearPercentage: 0, linearInterval: 1 } } }))),
+    ).toBe('InvalidTrafficRoutingConfigurationException');
+    await codedeploy.send(new CreateApplicationCommand({ applicationName: 'private', computePlatform: 'Lambda' }));
+    const group = { applicationName: 'private', deploymentGroupName: 'live', serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy', deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce' };
+    const eleven = { enabled: true, alarms: Array.from({ length: 11 }, (_, i) => ({ name: `alarm-${i}` })) };
+    expect(await refused(codedeploy.send(new CreateDeploymentGroupCommand({ ...group, alarmConfiguration: eleven })))).toBe('InvalidAlarmConfigException');
+    await codedeploy.send(new CreateDeploymentGroupCommand(group));
+    const content = JSON.stringify({
+      version: '0.0',
+      Resources: [{ fn: { Type: 'AWS::Lambda::Function', Properties: { Name: `arn:aws:lambda:${REGION}:222222222222:function:private`, Alias: 'live', CurrentVersion: '1', TargetVersion: '2' } } }],
+    });
+    const { deploymentId } = await codedeploy.send(
+      new CreateDeploymentCommand({ applicationName: 'private', deploymentGroupName: 'live', revision: { revisionType: 'AppSpecContent', appSpecContent: { content } } }),
+    );
+    let info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
+    for (let tries = 0; info?.status !== 'Failed' && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
+    }
+    expect([info?.status, info?.errorInformation?.message]).toEqual(['Failed', `arn:aws:lambda:${REGION}:222222222222:function:private is not a function of account 123456789012 in ${REGION}`]);
+  });
+
+  it("runs no other account's function when named by its ARN, as Lambda refuses without a resource policy, and hands out nothing of it", async () => {
+    const other = new LambdaClient(emulatorClientConfig(emulator.endpoint, REGION, 'arn:aws:iam::222222222222:role/admin'));
+    for (const qualifier of ['', ':$LATEST', ':1']) {
+      const refused = await other
+        .send(new InvokeCommand({ FunctionName: `arn:aws:lambda:${REGION}:123456789012:function:private${qualifier}` }))
+        .then((answer) => Buffer.from(answer.Payload ?? []).toString('utf8'), (error: Error) => `${error.name}: ${error.message}`);
+      expect(refused).toMatch(/^AccessDeniedException: User: arn:aws:iam::222222222222:root is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:eu-central-1:123456789012:function:private/);
+    }
+    // Its own account's caller still runs it by ARN.
+    const own = await lambda.send(new InvokeCommand({ FunctionName: `arn:aws:lambda:${REGION}:123456789012:function:private` }));
+    expect(Buffer.from(own.Payload ?? []).toString('utf8')).toBe('"ok"');
   });
 });

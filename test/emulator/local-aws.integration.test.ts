@@ -188,7 +188,7 @@ describeEmulated('the card’s commands against the local AWS', () => {
 
   it('passes npm run smoke against the deployed dev', async () => {
     const smoke = await run('npm', ['run', '--silent', 'smoke']);
-    expect(smoke.output).toMatch(/dev: all 8 checks passed/);
+    expect(smoke.output).toMatch(/dev: all 10 checks passed/);
     expect(smoke.code).toBe(0);
   }, underLoad(60_000));
 
@@ -279,6 +279,19 @@ describeEmulated('the card’s commands against the local AWS', () => {
     expect(smoke.output).toMatch(/^FAIL standard: GET hello_url: .* 200 ok \/hello; expected 200 Bonjour world$/m);
     expect(smoke.output).toMatch(/^FAIL standard: invoke hello-world-dev-standard:live: /m);
   }, underLoad(120_000));
+
+  it('rolls the bad release back with npm run rollback -- standard: the version before answers again, and npm run smoke passes', async () => {
+    const rolled = await run('npm', ['run', '--silent', 'rollback', '--', 'standard']);
+    // Its last line (the SDK may warn of the Node version before it).
+    expect([rolled.code, rolled.output.trim().split('\n').pop()]).toEqual([
+      0,
+      expect.stringMatching(/^hello-world-dev-standard:live: version 3 → 2, all traffic\. Terraform moves it forward again at the next apply of a change: revert the bad change in git and deploy\.$/),
+    ]);
+    const answer = await fetch(urls.standard);
+    expect([answer.status, await answer.text()]).toEqual([200, 'Bonjour world']);
+    const smoke = await run('npm', ['run', '--silent', 'smoke']);
+    expect([smoke.code, smoke.output]).toEqual([0, expect.stringMatching(/dev: all 10 checks passed/)]);
+  }, underLoad(60_000));
 
   it('destroys both tiers with npx cdktf destroy standard premium, leaving account-settings alone', async () => {
     const destroyed = await typed(quickStart.destroy);

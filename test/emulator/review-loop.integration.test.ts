@@ -266,7 +266,7 @@ describeEmulated('reviewing and shipping a change: plans of a pull request appli
     expect(applied.output).toContain('Applied account-settings, standard, premium from plans/staging.');
     // This checkout's own plan is applied, shown equal to the reviewed one, whose hash the comment showed.
     expect(applied.output).toContain(`standard: terraform apply checked.tfplan, this checkout's plan, which does what the reviewed standard.tfplan (sha256 ${manifest.files['standard.tfplan']}) does`);
-    expect(applied.output).toContain('Smoke checks: all 8 passed.');
+    expect(applied.output).toContain('Smoke checks: all 10 passed.');
     expect(applied.code).toBe(0);
 
     const again = await plan(planner);

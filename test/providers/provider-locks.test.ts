@@ -5,7 +5,7 @@ import { PROVIDER_LOCK_FILE, requiredProviders, stackProviderLock, writeStackPro
 import { parseEnvironment } from '../../src/config/load-environment';
 import { AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
-import { FIXTURE_HANDLER } from '../helpers';
+import { FIXTURE_HANDLER, FIXTURE_RELEASE_RUNNER } from '../helpers';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { runTerraform } from '../../scripts/lib/terraform-run';
 import { PROJECT_ROOT, makeTempDir, terraformSkipReason } from '../helpers';
@@ -35,7 +35,7 @@ describe('provider lock files', () => {
 
   it('reads the providers a stack requires from its constructs, as its required_providers name them', () => {
     const environment = parseEnvironment('dev', { region: 'eu-central-1', account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'create' }, 'dev.json');
-    const tier = new GreetingStack(Testing.app(), 'standard', { environment, tier: 'standard', codeFile: FIXTURE_HANDLER });
+    const tier = new GreetingStack(Testing.app(), 'standard', { environment, tier: 'standard', codeFile: FIXTURE_HANDLER, releaseRunnerFile: FIXTURE_RELEASE_RUNNER });
     const synthesized = JSON.parse(Testing.synth(tier)).terraform.required_providers;
     const bySource = (list: { source: string }[]) => [...list].sort((a, b) => a.source.localeCompare(b.source));
     expect(bySource(requiredProviders(tier))).toEqual(bySource(Object.values(synthesized)));

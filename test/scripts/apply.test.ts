@@ -35,6 +35,7 @@ case "$1" in
     if [ "$last" = "checked.tfplan" ]; then printf '%s' "\${PLANNED:-$default}"; else eval "printf '%s' \\"\\\${REVIEWED_$(echo "$stack" | tr '-' '_'):-\\$default}\\""; fi ;;
   apply)
     if [ "$stack" = "$FAKE_FAIL" ]; then echo "Error: creating IAM Role ($stack-logging): EntityAlreadyExists" >&2; exit 1; fi
+    if [ "$stack" = "$FAKE_ROLLBACK" ]; then echo '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"rolled-back","liveVersion":"6","alarms":["hello-world-staging-standard-api-5xx"],"reason":"alarm hello-world-staging-standard-api-5xx in ALARM"}' >> "$RELEASE_OUTCOME_FILE"; fi
     echo "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." ;;
 esac
 `;
@@ -128,6 +129,7 @@ describe('npm run apply', () => {
     process.env.FAKE_LOG = log;
     for (const stack of STACKS) process.env[`STATE_${stack.replace('-', '_')}`] = JSON.stringify(STATE(stack));
     delete process.env.FAKE_FAIL;
+    delete process.env.FAKE_ROLLBACK;
 
     // A clean git checkout, and a bundle of it outside it (as fetch-bundle or a copy leaves one).
     root = makeTempDir('applying-');
@@ -147,6 +149,7 @@ describe('npm run apply', () => {
     if (saved.FAKE_LOG === undefined) delete process.env.FAKE_LOG;
     for (const stack of STACKS) delete process.env[`STATE_${stack.replace('-', '_')}`];
     delete process.env.FAKE_FAIL;
+    delete process.env.FAKE_ROLLBACK;
   });
 
   it("applies each stack's saved plan in the checkout's order, in the folder this checkout synthesized, then smoke-checks the tiers there", async () => {
@@ -185,6 +188,21 @@ describe('npm run apply', () => {
         'Next: fix the cause above, then plan again from this commit (npm run plan; in the workflows, a pull request) and apply that plan: the state of account-settings moved, so this bundle is refused for them now.',
     );
     expect(failure.result.applied).toEqual(['account-settings']);
+    expect(applies()).toEqual(['account-settings', 'standard']);
+    expect(smoke).not.toHaveBeenCalled();
+  });
+
+  it("fails when a stack's gradual release was rolled back, though Terraform's apply succeeded: naming the version, the alarm and the version live serves; nothing after it applied", async () => {
+    process.env.FAKE_ROLLBACK = 'standard';
+    const smoke = jest.fn();
+    const failure = await apply({ smoke }).catch((error) => error);
+    expect(failure).toBeInstanceOf(ApplyError);
+    expect(failure.message).toBe(
+      'stack standard applied, but its release of hello-world-staging-standard version 7 was rolled back (alarm hello-world-staging-standard-api-5xx in ALARM); live serves version 6; not applied: premium.\n' +
+        "Next: find why the new version fails (the alarm, the function's logs), fix it and ship the fix. Until then the alias stays where CodeDeploy left it, " +
+        'and plans show no change of it (docs/releases-and-rollback.md, "How a release runs").',
+    );
+    expect(failure.result.applied).toEqual(['account-settings', 'standard']);
     expect(applies()).toEqual(['account-settings', 'standard']);
     expect(smoke).not.toHaveBeenCalled();
   });

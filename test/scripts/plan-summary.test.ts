@@ -171,6 +171,36 @@ describe('summary.md', () => {
     expect(renderSummary({ environment: 'dev', offline: false, plans: [create] })).not.toContain('> **Warning');
   });
 
+  /** A plan of prod standard publishing a new version: the function updated, the alias updated or left to CodeDeploy. */
+  const releasing = (gradual: boolean) =>
+    summarizePlanJson('standard', {
+      resource_changes: [
+        { address: 'aws_lambda_function.greeting-function_1D50C93D', mode: 'managed', type: 'aws_lambda_function', change: { actions: ['update'], before: { version: '6' }, after: {}, after_unknown: { version: true } } },
+        ...(gradual
+          ? [
+              { address: 'terraform_data.release_94AF7AAB', mode: 'managed', type: 'terraform_data', change: { actions: ['delete', 'create'], before: {}, after: {} } },
+              {
+                address: 'aws_codedeploy_deployment_config.release_config_190EB430',
+                mode: 'managed',
+                type: 'aws_codedeploy_deployment_config',
+                change: { actions: ['no-op'], before: { traffic_routing_config: [{ type: 'TimeBasedCanary', time_based_canary: [{ interval: 5, percentage: 10 }] }] }, after: { traffic_routing_config: [{ type: 'TimeBasedCanary', time_based_canary: [{ interval: 5, percentage: 10 }] }] } },
+              },
+            ]
+          : [{ address: 'aws_lambda_alias.greeting-function_alias_3E2B9BE2', mode: 'managed', type: 'aws_lambda_alias', change: { actions: ['update'], before: { function_version: '6' }, after: {}, after_unknown: { function_version: true } } }]),
+      ],
+    });
+
+  it('says when a plan releases a new version, and by which strategy, without calling the release trigger a replacement', () => {
+    const gradual = renderSummary({ environment: 'prod', offline: false, plans: [releasing(true)] });
+    expect(gradual).toContain('> **Release: standard publishes a new function version, canary by CodeDeploy: 10% of traffic on the new version for 5 min, then all of it, rolled back on an alarm.**');
+    expect(gradual).not.toContain('> **Warning');
+    expect(gradual).toContain('| standard | 0 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |');
+    expect(renderSummary({ environment: 'dev', offline: false, plans: [releasing(false)] })).toContain(
+      '> **Release: standard publishes a new function version, all at once: Terraform moves the alias to the new version.**',
+    );
+    expect(renderSummary({ environment: 'dev', offline: false, plans: [create] })).not.toContain('Release:');
+  });
+
   it('lists every warning Terraform printed, and says when the plan was made offline', () => {
     const summary = renderSummary({ environment: 'dev', offline: true, plans: [create, update] });
     expect(summary).toContain('Plan warnings:\n\n- Argument is deprecated: stage_name');

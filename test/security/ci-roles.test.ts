@@ -80,6 +80,7 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
   const role = (name: string) => `arn:aws:iam::${account}:role/${name}`;
   const api = (resource: string) => `arn:aws:apigateway:${region}::${resource}`;
   const logGroup = (name: string) => `arn:aws:logs:${region}:${account}:log-group:${name}`;
+  const codedeploy = (resource: string) => `arn:aws:codedeploy:${region}:${account}:${resource}`;
   const stateObject = (stack: string, suffix = '') => `arn:aws:s3:::${state.bucket}/${state.keyPrefix}/${stack}.tfstate${suffix}`;
 
   /** What `terraform apply` of the environment's stacks calls, with what, by resource type (AWS provider 5.100). */
@@ -112,6 +113,15 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
     ['cloudwatch:DeleteAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${prefix}-standard-function-errors`],
     ['wafv2:CreateWebACL', `arn:aws:wafv2:${region}:${account}:regional/webacl/${prefix}-standard-api/1234`],
     ['wafv2:AssociateWebACL', `arn:aws:wafv2:${region}:${account}:regional/webacl/${prefix}-standard-api/1234`],
+    // A gradual release (prod): its CodeDeploy application, group and configuration, the role CodeDeploy assumes, and a deployment.
+    ['codedeploy:CreateApplication', codedeploy(`application:${prefix}-standard`)],
+    ['codedeploy:CreateDeploymentGroup', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
+    ['codedeploy:DeleteDeploymentGroup', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
+    ['codedeploy:CreateDeploymentConfig', codedeploy(`deploymentconfig:${prefix}-standard-canary-10pct-5min`)],
+    ['codedeploy:DeleteDeploymentConfig', codedeploy(`deploymentconfig:${prefix}-standard-canary-10pct-5min`)],
+    ['codedeploy:CreateDeployment', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
+    ['codedeploy:RegisterApplicationRevision', codedeploy(`application:${prefix}-standard`)],
+    ['iam:PassRole', role(`${prefix}-standard-codedeploy`), { 'iam:PassedToService': 'codedeploy.amazonaws.com' }],
     ['s3:PutObject', stateObject('standard')],
     ['s3:PutObject', stateObject('standard', '.tflock')],
     ['s3:DeleteObject', stateObject('standard', '.tflock')],
@@ -128,6 +138,8 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
     ['logs:DescribeLogGroups', '*'],
     ['cloudwatch:DescribeAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${prefix}-standard-function-errors`],
     ['s3:GetObject', stateObject('premium')],
+    ['codedeploy:GetDeploymentGroup', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
+    ['codedeploy:GetDeploymentConfig', codedeploy(`deploymentconfig:${prefix}-standard-canary-10pct-5min`)],
     ['sns:GetTopicAttributes', `arn:aws:sns:${region}:${account}:on-call`],
     ['s3:ListBucket', `arn:aws:s3:::${state.bucket}`, { 's3:prefix': `${state.keyPrefix}/premium.tfstate` }],
   ];
@@ -176,6 +188,8 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
       ['iam:PassRole', role(`${prefix}-standard-logging`), { 'iam:PassedToService': 'ec2.amazonaws.com' }],
       ['logs:DeleteLogGroup', logGroup(`/aws/lambda/${other}-standard`)],
       ['cloudwatch:DeleteAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${other}-standard-function-errors`],
+      ['codedeploy:CreateDeployment', codedeploy(`deploymentgroup:${other}-standard/${other}-standard-live`)],
+      ['codedeploy:DeleteApplication', codedeploy(`application:${other}-standard`)],
       ['s3:PutObject', `arn:aws:s3:::${state.bucket}/someone-else/standard.tfstate`],
       ['s3:GetObject', `arn:aws:s3:::${state.bucket}/someone-else/standard.tfstate`],
     ];

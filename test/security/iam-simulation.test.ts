@@ -16,7 +16,7 @@ import { TIERS } from '../../src/config/environment-config';
 import { listEnvironments, loadEnvironment } from '../../src/config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
-import { FIXTURE_HANDLER, PROJECT_ROOT } from '../helpers';
+import { FIXTURE_HANDLER, FIXTURE_RELEASE_RUNNER, PROJECT_ROOT } from '../helpers';
 import { policyDocument } from './rules';
 
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
@@ -38,6 +38,7 @@ function rolesOf(tf: any, account: string, region: string): Record<string, Docum
     arns[`aws_lambda_alias.${id}.arn`] = `arn:aws:lambda:${region}:${account}:function:${fn.function_name}:${alias.name}`;
   }
   for (const [id, group] of Object.entries<any>(resource.aws_cloudwatch_log_group ?? {})) arns[`aws_cloudwatch_log_group.${id}.arn`] = `arn:aws:logs:${region}:${account}:log-group:${group.name}`;
+  for (const [id, alarm] of Object.entries<any>(resource.aws_cloudwatch_metric_alarm ?? {})) arns[`aws_cloudwatch_metric_alarm.${id}.arn`] = `arn:aws:cloudwatch:${region}:${account}:alarm:${alarm.alarm_name}`;
   const roleName = (reference: string) => resource.aws_iam_role[/^\$\{aws_iam_role\.([\w-]+)\.name\}$/.exec(reference)![1]].name;
   const resolve = (text: string) =>
     text.replace(/\$\{([\w.-]+)\}/g, (_, reference: string) => {
@@ -73,7 +74,7 @@ async function decide(policies: Document[], account: string, roleName: string, a
 const tierStacks = listEnvironments(ENVIRONMENTS).flatMap((environment) => {
   const config = loadEnvironment(environment, ENVIRONMENTS);
   return TIERS.map((tier) => {
-    const tf = JSON.parse(Testing.synth(new GreetingStack(Testing.app(), tier, { environment: config, tier, codeFile: FIXTURE_HANDLER })));
+    const tf = JSON.parse(Testing.synth(new GreetingStack(Testing.app(), tier, { environment: config, tier, codeFile: FIXTURE_HANDLER, releaseRunnerFile: FIXTURE_RELEASE_RUNNER })));
     return { name: `${environment}/${tier}`, config, tf, functionName: `${config.namePrefix}-${environment}-${tier}` };
   });
 });
@@ -106,6 +107,33 @@ describe.each(tierStacks.map((stack) => [stack.name, stack] as const))('IAM, sim
     expect(await may('xray:GetSamplingRules', '*')).toBe('ImplicitlyDenied');
   });
 });
+
+describe.each(tierStacks.filter((stack) => stack.config.release.strategy !== 'all-at-once').map((stack) => [stack.name, stack] as const))(
+  "IAM, simulated, for %s's gradual release",
+  (_name, { config, tf, functionName }) => {
+    const { id: account } = config.account;
+    const { region } = config;
+    const role = `${functionName}-codedeploy`;
+    const may = (action: string, resource: string) => decide(rolesOf(tf, account, region)[role], account, role, action, resource);
+    const alias = (name: string, qualifier = 'live') => `arn:aws:lambda:${region}:${account}:function:${name}:${qualifier}`;
+    const alarm = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+
+    it("lets CodeDeploy move the function's live alias and nothing else", async () => {
+      // (GetProvisionedConcurrencyConfig too, which the simulator cannot decide on an alias: its ARN fits two resource types.)
+      for (const action of ['lambda:GetAlias', 'lambda:UpdateAlias']) expect([action, await may(action, alias(functionName))]).toEqual([action, 'Allowed']);
+      expect(await may('lambda:UpdateAlias', alias(`${config.namePrefix}-${config.name}-other`))).toBe('ImplicitlyDenied');
+      expect(await may('lambda:UpdateAlias', alias(functionName, 'staging'))).toBe('ImplicitlyDenied');
+      expect(await may('lambda:UpdateFunctionCode', `arn:aws:lambda:${region}:${account}:function:${functionName}`)).toBe('ImplicitlyDenied');
+      expect(await may('lambda:InvokeFunction', alias(functionName))).toBe('ImplicitlyDenied');
+    });
+
+    it('lets CodeDeploy read the alarms that stop the release, and no other', async () => {
+      for (const name of ['function-errors', 'api-5xx', 'api-latency-p99']) expect([name, await may('cloudwatch:DescribeAlarms', alarm(`${functionName}-${name}`))]).toEqual([name, 'Allowed']);
+      expect(await may('cloudwatch:DescribeAlarms', alarm(`${functionName}-function-throttles`))).toBe('ImplicitlyDenied');
+      expect(await may('cloudwatch:SetAlarmState', alarm(`${functionName}-api-5xx`))).toBe('ImplicitlyDenied');
+    });
+  },
+);
 
 describe('IAM, simulated, for the account settings', () => {
   it.each(listEnvironments(ENVIRONMENTS).filter((environment) => loadEnvironment(environment, ENVIRONMENTS).apiGatewayCloudWatchRole === 'create'))(

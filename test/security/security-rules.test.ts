@@ -4,7 +4,7 @@ import { TIERS } from '../../src/config/environment-config';
 import { listEnvironments, loadEnvironment } from '../../src/config/load-environment';
 import { ACCOUNT_SETTINGS_STACK, AccountSettingsStack } from '../../src/stacks/account-settings-stack';
 import { GreetingStack } from '../../src/stacks/greeting-stack';
-import { FIXTURE_HANDLER, PROJECT_ROOT } from '../helpers';
+import { FIXTURE_HANDLER, FIXTURE_RELEASE_RUNNER, PROJECT_ROOT } from '../helpers';
 import { RULES, policyDocument } from './rules';
 
 const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
@@ -13,7 +13,7 @@ const ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 const stacks = listEnvironments(ENVIRONMENTS).flatMap((environment) => {
   const config = loadEnvironment(environment, ENVIRONMENTS);
   const tiers = TIERS.map((tier) => {
-    const stack = new GreetingStack(Testing.app(), tier, { environment: config, tier, codeFile: FIXTURE_HANDLER });
+    const stack = new GreetingStack(Testing.app(), tier, { environment: config, tier, codeFile: FIXTURE_HANDLER, releaseRunnerFile: FIXTURE_RELEASE_RUNNER });
     return { environment, tier: tier as string, tf: JSON.parse(Testing.synth(stack)) };
   });
   if (config.apiGatewayCloudWatchRole !== 'create') return tiers;

@@ -4,7 +4,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig, TIERS, Tier } from '../../src/config/environment-config';
 import { parseEnvironment } from '../../src/config/load-environment';
 import { GreetingStack, GreetingStackProps } from '../../src/stacks/greeting-stack';
-import { FIXTURE_HANDLER, onlyResource, parse } from '../helpers';
+import { FIXTURE_HANDLER, FIXTURE_RELEASE_RUNNER, onlyResource, parse } from '../helpers';
 
 const onlyData = (tf: any, type: string) => {
   const sources = Object.values(tf.data?.[type] ?? {});
@@ -21,7 +21,7 @@ function environment(name: string, fields: Record<string, unknown> = {}): Enviro
 }
 
 function synthStack(env: EnvironmentConfig, tier: Tier, props: Partial<GreetingStackProps> = {}): string {
-  const stack = new GreetingStack(Testing.app(), tier, { environment: env, tier, codeFile: FIXTURE_HANDLER, ...props });
+  const stack = new GreetingStack(Testing.app(), tier, { environment: env, tier, codeFile: FIXTURE_HANDLER, releaseRunnerFile: FIXTURE_RELEASE_RUNNER, ...props });
   return Testing.synth(stack);
 }
 

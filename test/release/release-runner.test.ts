@@ -1,0 +1,57 @@
+import { createHash } from 'crypto';
+import { lambdaAppSpec, minutesAndSeconds, progressLine, releaseInputs, releaseMinutes } from '../../src/release/release-runner';
+
+const INPUTS = {
+  RELEASE_APPLICATION: 'hello-world-prod-standard',
+  RELEASE_DEPLOYMENT_GROUP: 'hello-world-prod-standard-live',
+  RELEASE_FUNCTION: 'hello-world-prod-standard',
+  RELEASE_ALIAS: 'live',
+  RELEASE_TARGET_VERSION: '7',
+  RELEASE_REGION: 'eu-west-1',
+};
+
+describe('the release runner', () => {
+  it('moves the alias from the version it serves to the new one, in an AppSpec whose hash CodeDeploy can check', () => {
+    const spec = lambdaAppSpec('hello-world-prod-standard', 'live', '6', '7');
+    expect(JSON.parse(spec.content)).toEqual({
+      version: '0.0',
+      Resources: [{ helloworldprodstandard: { Type: 'AWS::Lambda::Function', Properties: { Name: 'hello-world-prod-standard', Alias: 'live', CurrentVersion: '6', TargetVersion: '7' } } }],
+    });
+    expect(spec.sha256).toBe(createHash('sha256').update(spec.content).digest('hex'));
+  });
+
+  it('knows how long a configuration shifts: a canary its interval, linear each step but the last', () => {
+    expect(releaseMinutes({ type: 'TimeBasedCanary', timeBasedCanary: { canaryInterval: 5 } })).toBe(5);
+    expect(releaseMinutes({ type: 'TimeBasedLinear', timeBasedLinear: { linearInterval: 1, linearPercentage: 10 } })).toBe(9);
+    expect(releaseMinutes({ type: 'TimeBasedLinear', timeBasedLinear: { linearInterval: 2, linearPercentage: 30 } })).toBe(6);
+    expect(releaseMinutes({ type: 'AllAtOnce' })).toBe(0);
+  });
+
+  it('says who serves what share and about how long is left', () => {
+    expect(progressLine('6', '7', 0.1, 250_000)).toBe('version 6 → 7: 10% of traffic on 7, 90% on 6, about 4 min 10 s left');
+    expect(progressLine('6', '7', undefined, undefined)).toBe('version 6 → 7: 0% of traffic on 7, 100% on 6');
+    expect(minutesAndSeconds(-5)).toBe('0 min 00 s');
+  });
+
+  it('reads its inputs from the environment the release resource sets, polling every 15 s unless told', () => {
+    expect(releaseInputs(INPUTS)).toEqual({
+      application: 'hello-world-prod-standard',
+      deploymentGroup: 'hello-world-prod-standard-live',
+      functionName: 'hello-world-prod-standard',
+      alias: 'live',
+      targetVersion: '7',
+      region: 'eu-west-1',
+      roleArn: undefined,
+      pollSeconds: 15,
+      outcomeFile: undefined,
+    });
+  });
+
+  it.each([
+    [{ ...INPUTS, RELEASE_DEPLOYMENT_GROUP: '' }, 'RELEASE_DEPLOYMENT_GROUP is not set; the release resource of the stack sets it (run this through terraform apply)'],
+    [{ ...INPUTS, RELEASE_TARGET_VERSION: '$LATEST' }, 'RELEASE_TARGET_VERSION "$LATEST" is not a published version number'],
+    [{ ...INPUTS, RELEASE_POLL_SECONDS: '0' }, 'RELEASE_POLL_SECONDS "0" is not a number of seconds from above 0 to 300'],
+  ])('fails on %j, naming the variable and the value', (env, message) => {
+    expect(() => releaseInputs(env)).toThrow(message);
+  });
+});
