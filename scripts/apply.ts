@@ -146,7 +146,7 @@ async function prepareStacks(
   options: ApplyBundleOptions,
   manifest: BundleManifest,
   progress: (line: string) => void,
-): Promise<{ stacks: readonly CheckoutStack[]; plans: Map<string, string> }> {
+): Promise<{ stacks: readonly CheckoutStack[]; plans: Map<string, string>; summaries: readonly StackPlan[] }> {
   const staging = fs.mkdtempSync(path.join(options.projectRoot, STAGING_PREFIX));
   try {
     let synthesized: readonly CheckoutStack[];
@@ -203,7 +203,7 @@ async function prepareStacks(
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
     const stacks = wanted.map((stack) => ({ ...stack, dir: path.join(target, path.relative(staging, stack.dir)) }));
-    return { stacks, plans };
+    return { stacks, plans, summaries };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -247,7 +247,7 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
     }),
   ];
   if (problems.length) throw new BundleRefused(problems);
-  const { stacks, plans } = await prepareStacks(options, manifest, progress);
+  const { stacks, plans, summaries } = await prepareStacks(options, manifest, progress);
 
   const applied: string[] = [];
   // Where each gradual release's runner records how it ended (GradualRelease): a rolled-back
@@ -277,7 +277,14 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
         );
       }
       applied.push(stack.name);
-      const unreleased = releaseOutcomes(outcomeFile).filter((outcome) => outcome.status === 'rolled-back' || outcome.status === 'failed');
+      // A stack whose plan releases by CodeDeploy must say how its release ended; anything but
+      // succeeded or unchanged (a runner that never ran, an unknown status) fails, as a rollback does.
+      const releasing = /by CodeDeploy/.test(summaries.find((summary) => summary.stack === stack.name)?.release ?? '');
+      const recorded = releaseOutcomes(outcomeFile, stack.name);
+      if (releasing && !recorded.length) {
+        recorded.push({ functionName: stack.name, targetVersion: '(new)', status: 'failed', reason: 'its release runner recorded no outcome (did node run?)' });
+      }
+      const unreleased = recorded.filter((outcome) => outcome.status !== 'succeeded' && outcome.status !== 'unchanged');
       if (unreleased.length) {
         const rest = stacks.slice(applied.length).map((later) => later.name);
         const message = unreleased.map(describeUnreleased).join('\n');
@@ -314,19 +321,26 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
 }
 
 /** The outcomes a stack's releases recorded during its apply (none where it releases all at once or nothing changed). */
-function releaseOutcomes(file: string): ReleaseOutcome[] {
+function releaseOutcomes(file: string, stack: string): ReleaseOutcome[] {
   if (!fs.existsSync(file)) return [];
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as ReleaseOutcome);
+    .map((line) => {
+      try {
+        return JSON.parse(line) as ReleaseOutcome;
+      } catch {
+        return { functionName: stack, targetVersion: '(unknown)', status: 'failed', reason: `its release runner recorded an unreadable outcome: ${line.slice(0, 200)}` } as ReleaseOutcome;
+      }
+    });
 }
 
 function describeUnreleased(outcome: ReleaseOutcome): string {
   const what = `its release of ${outcome.functionName} version ${outcome.targetVersion}`;
   const live = outcome.liveVersion ? `; live serves version ${outcome.liveVersion}` : '';
   if (outcome.status === 'rolled-back') return `${what} was rolled back (${outcome.reason})${live}`;
+  if (outcome.status !== 'failed') return `${what} ended ${JSON.stringify(outcome.status)}, not succeeded${live}`;
   return `${what} did not run: ${outcome.reason}${live}`;
 }
 

@@ -70,7 +70,11 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
     const running = (
       await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: `${functionName}-live`, includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Ready'] }))
     ).deployments ?? [];
-    if (running.length && args.to === undefined) {
+    // CodeDeploy owns the alias while it shifts: a version set by hand now would be undone at its next step.
+    if (running.length && args.to !== undefined) {
+      throw new Error(`a release of ${functionName} is shifting (CodeDeploy deployment ${running.join(', ')}); run without --to to stop it and send traffic back, then use --to once it has stopped`);
+    }
+    if (running.length) {
       for (const deploymentId of running) await codedeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }));
       const status = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: running[0] }))).deploymentInfo?.status;
       return `${functionName}:live: stopped the release in progress (CodeDeploy deployment ${running.join(', ')}, now ${status}); CodeDeploy sends all traffic back to version ${current}`;

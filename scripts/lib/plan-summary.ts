@@ -48,8 +48,10 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
     lines.push(`> **Release: ${plan.stack} publishes a new function version, ${plan.release}.**`, '');
   }
   for (const plan of plans) {
-    // A terraform_data (a release's trigger) holds nothing in AWS: replacing it loses nothing.
-    const doomed = plan.changes.filter((change) => ['replace', 'destroy', 'forget'].includes(change.action) && !change.address.startsWith('terraform_data.'));
+    // A gradual release's trigger (GradualRelease's terraform_data) holds nothing in AWS: each
+    // new version replaces it, which loses nothing. Any other replace, destroy or forget is called out.
+    const releaseTrigger = (change: (typeof plan.changes)[number]) => change.action === 'replace' && /^terraform_data\.release_[0-9A-F]+$/.test(change.address);
+    const doomed = plan.changes.filter((change) => ['replace', 'destroy', 'forget'].includes(change.action) && !releaseTrigger(change));
     if (!doomed.length) continue;
     const count = (action: string) => doomed.filter((change) => change.action === action).length;
     const what = [`replaces ${count('replace')}`, `destroys ${count('destroy')}`, ...(count('forget') ? [`forgets ${count('forget')} (left in AWS, no longer managed)`] : [])];

@@ -7,12 +7,15 @@
  *   Terraform takes `postcondition { ... }` blocks;
  * - a WAFv2 rule's `statement`, which the provider bindings type as `any` (too deeply
  *   nested to generate), comes out as `statement = { rate_based_statement = { ... } }`,
- *   attributes, where Terraform takes nested blocks, under a comment saying so.
+ *   attributes, where Terraform takes nested blocks, under a comment saying so;
+ * - a provisioner's `on_failure` (a keyword, which cdktf's JSON-to-HCL quotes) comes out as
+ *   `on_failure = "continue"`, which Terraform warns is deprecated.
  * This rewrites exactly those shapes; the JSON synth is not affected. Tested by
  * test/stacks/hcl-exit.test.ts (`terraform fmt` and `terraform validate`).
  */
 export function repairCdktfHcl(hcl: string, terraformSettings: Readonly<Record<string, unknown>>): string {
   return repairWafStatements(hcl)
+    .replace(/^( *)on_failure( *)= "(continue|fail)"$/gm, '$1on_failure$2= $3')
     .replace(/^( *)\d+ = "([a-z_]+)"$/gm, (line, indent: string, name: string) =>
       name in terraformSettings ? `${indent}${name} = ${JSON.stringify(terraformSettings[name])}` : line,
     )

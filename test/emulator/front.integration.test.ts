@@ -8,6 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import { zipSync } from 'fflate';
 import {
   CodeDeployClient,
@@ -18,9 +19,19 @@ import {
   GetDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
 import { AwsEmulator, emulatorClientConfig, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
-import { processIds } from '../helpers';
+import { makeTempDir, processIds } from '../helpers';
+import { rollback } from '../../scripts/rollback';
 
 const skipReason = process.env.TEST_UNIT === '1' ? 'TEST_UNIT=1 (npm run test:unit): no emulator' : emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -143,6 +154,46 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
       info = (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
     }
     expect([info?.status, info?.errorInformation?.message]).toEqual(['Failed', `arn:aws:lambda:${REGION}:222222222222:function:private is not a function of account 123456789012 in ${REGION}`]);
+  });
+
+  it('npm run rollback stops a release still shifting and CodeDeploy sends traffic back; --to is refused meanwhile, as CodeDeploy would undo it', async () => {
+    // An environment that releases by canary, its standard tier's function at version 1, a release to 2 on its canary step.
+    const project = makeTempDir('rollback-');
+    fs.mkdirSync(path.join(project, 'environments'));
+    fs.writeFileSync(
+      path.join(project, 'environments', 'qa.json'),
+      JSON.stringify({ region: REGION, account: { id: '123456789012' }, apiGatewayCloudWatchRole: 'existing', release: { strategy: 'canary' } }),
+    );
+    const name = 'hello-world-qa-standard';
+    const role = (await new IAMClient(emulatorClientConfig(emulator.endpoint, REGION)).send(new CreateRoleCommand({ RoleName: 'qa-fn', AssumeRolePolicyDocument: '{}' }))).Role!.Arn;
+    const code = (text: string) => zipSync({ 'index.js': Buffer.from(`exports.handler = async () => ${JSON.stringify(text)};`) });
+    await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Role: role, Handler: 'index.handler', Code: { ZipFile: code('one') }, Publish: true }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1' }));
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code('two'), Publish: true }));
+    const codedeploy = new CodeDeployClient(emulatorClientConfig(emulator.endpoint, REGION));
+    await codedeploy.send(new CreateApplicationCommand({ applicationName: name, computePlatform: 'Lambda' }));
+    await codedeploy.send(new CreateDeploymentGroupCommand({ applicationName: name, deploymentGroupName: `${name}-live`, serviceRoleArn: role, deploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes' }));
+    const content = JSON.stringify({ version: '0.0', Resources: [{ fn: { Type: 'AWS::Lambda::Function', Properties: { Name: name, Alias: 'live', CurrentVersion: '1', TargetVersion: '2' } } }] });
+    await codedeploy.send(new CreateDeploymentCommand({ applicationName: name, deploymentGroupName: `${name}-live`, revision: { revisionType: 'AppSpecContent', appSpecContent: { content } } }));
+    const live = () => lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    for (let tries = 0; !(await live()).RoutingConfig?.AdditionalVersionWeights?.['2'] && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'emulator', AWS_SECRET_ACCESS_KEY: 'emulator' });
+    try {
+      await expect(rollback({ tier: 'standard', to: '1' }, 'qa', project, 'caller')).rejects.toThrow(
+        `a release of ${name} is shifting (CodeDeploy deployment`,
+      );
+      expect(await rollback({ tier: 'standard' }, 'qa', project, 'caller')).toMatch(new RegExp(`^${name}:live: stopped the release in progress \\(CodeDeploy deployment [0-9a-f-]{36}, now \\w+\\); CodeDeploy sends all traffic back to version 1$`));
+    } finally {
+      process.env = saved;
+    }
+    let after = await live();
+    for (let tries = 0; Object.keys(after.RoutingConfig?.AdditionalVersionWeights ?? {}).length && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await live();
+    }
+    expect([after.FunctionVersion, after.RoutingConfig?.AdditionalVersionWeights ?? {}]).toEqual(['1', {}]);
   });
 
   it("runs no other account's function when named by its ARN, as Lambda refuses without a resource policy, and hands out nothing of it", async () => {

@@ -35,6 +35,7 @@ case "$1" in
     if [ "$last" = "checked.tfplan" ]; then printf '%s' "\${PLANNED:-$default}"; else eval "printf '%s' \\"\\\${REVIEWED_$(echo "$stack" | tr '-' '_'):-\\$default}\\""; fi ;;
   apply)
     if [ "$stack" = "$FAKE_FAIL" ]; then echo "Error: creating IAM Role ($stack-logging): EntityAlreadyExists" >&2; exit 1; fi
+    if [ "$stack" = "$FAKE_OUTCOME_STACK" ]; then printf '%s\n' "$FAKE_OUTCOME_LINE" >> "$RELEASE_OUTCOME_FILE"; fi
     if [ "$stack" = "$FAKE_ROLLBACK" ]; then echo '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"rolled-back","liveVersion":"6","alarms":["hello-world-staging-standard-api-5xx"],"reason":"alarm hello-world-staging-standard-api-5xx in ALARM"}' >> "$RELEASE_OUTCOME_FILE"; fi
     echo "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." ;;
 esac
@@ -130,6 +131,10 @@ describe('npm run apply', () => {
     for (const stack of STACKS) process.env[`STATE_${stack.replace('-', '_')}`] = JSON.stringify(STATE(stack));
     delete process.env.FAKE_FAIL;
     delete process.env.FAKE_ROLLBACK;
+    delete process.env.FAKE_OUTCOME_STACK;
+    delete process.env.FAKE_OUTCOME_LINE;
+    delete process.env.PLANNED;
+    for (const stack of STACKS) delete process.env[`REVIEWED_${stack.replace('-', '_')}`];
 
     // A clean git checkout, and a bundle of it outside it (as fetch-bundle or a copy leaves one).
     root = makeTempDir('applying-');
@@ -205,6 +210,34 @@ describe('npm run apply', () => {
     expect(failure.result.applied).toEqual(['account-settings', 'standard']);
     expect(applies()).toEqual(['account-settings', 'standard']);
     expect(smoke).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['an unreadable one', 'not json', 'its release of standard version (unknown) did not run: its release runner recorded an unreadable outcome: not json'],
+    ['one of an unknown status', '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"pending"}', 'its release of hello-world-staging-standard version 7 ended "pending", not succeeded'],
+  ])("fails when a stack's release runner records %s, as it fails a rollback", async (_what, line, message) => {
+    process.env.FAKE_OUTCOME_STACK = 'standard';
+    process.env.FAKE_OUTCOME_LINE = line;
+    const failure = await apply().catch((error) => error);
+    expect(failure).toBeInstanceOf(ApplyError);
+    expect(failure.message).toContain(`stack standard applied, but ${message}; not applied: premium.`);
+  });
+
+  it('fails when a stack whose plan releases by CodeDeploy records no outcome (its runner never ran)', async () => {
+    // Every stack's plan, reviewed and fresh: a new version released by a canary.
+    const releasing = {
+      resource_changes: [
+        { address: 'terraform_data.release_94AF7AAB', mode: 'managed', type: 'terraform_data', change: { actions: ['delete', 'create'], before: {}, after: {} } },
+        { address: 'aws_codedeploy_deployment_config.release_config_190EB430', mode: 'managed', type: 'aws_codedeploy_deployment_config', change: { actions: ['no-op'], before: {}, after: { traffic_routing_config: [{ time_based_canary: [{ interval: 5, percentage: 10 }] }] } } },
+      ],
+      output_changes: {},
+    };
+    process.env.PLANNED = JSON.stringify(releasing);
+    for (const stack of STACKS) process.env[`REVIEWED_${stack.replace('-', '_')}`] = JSON.stringify(releasing);
+    replaceInBundle('summary.md', renderSummary({ environment: 'staging', offline: false, plans: STACKS.map((stack) => summarizePlanJson(stack, releasing)) }));
+    const failure = await apply().catch((error) => error);
+    expect(failure).toBeInstanceOf(ApplyError);
+    expect(failure.message).toContain('stack account-settings applied, but its release of account-settings version (new) did not run: its release runner recorded no outcome (did node run?); not applied: standard, premium.');
   });
 
   it('fails before applying anything when this checkout plans other changes than the reviewed plan shows, naming each address and no value', async () => {

@@ -199,6 +199,9 @@ describe('summary.md', () => {
       '> **Release: standard publishes a new function version, all at once: Terraform moves the alias to the new version.**',
     );
     expect(renderSummary({ environment: 'dev', offline: false, plans: [create] })).not.toContain('Release:');
+    // Only the release trigger's replacement goes unflagged: any other terraform_data destroyed or replaced is called out.
+    const other = summarizePlanJson('standard', { resource_changes: [{ address: 'terraform_data.cleanup', mode: 'managed', type: 'terraform_data', change: { actions: ['delete'], before: {}, after: null } }] });
+    expect(renderSummary({ environment: 'prod', offline: false, plans: [other] })).toContain('> **Warning: standard replaces 0 and destroys 1 resources:** `terraform_data.cleanup` (destroy)');
   });
 
   it('lists every warning Terraform printed, and says when the plan was made offline', () => {

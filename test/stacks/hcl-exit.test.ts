@@ -105,6 +105,11 @@ describe('repairCdktfHcl', () => {
     expect(repairCdktfHcl(other, {})).toBe(other);
   });
 
+  it("writes a provisioner's on_failure as the keyword Terraform takes, not a quoted string", () => {
+    const hcl = '  provisioner "local-exec" {\n    command    = "node release.js"\n    on_failure = "continue"\n  }\n';
+    expect(repairCdktfHcl(hcl, {})).toBe('  provisioner "local-exec" {\n    command    = "node release.js"\n    on_failure = continue\n  }\n');
+  });
+
   it('leaves alone what it does not know', () => {
     const hcl = 'terraform {\n  0 = "something_new"\n}\n';
     expect(repairCdktfHcl(hcl, { required_version: '>= 1.10.0' })).toBe(hcl);
