@@ -64,6 +64,7 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
   const alias = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: 'live' }));
   const current = alias.FunctionVersion as string;
 
+  let released: string | undefined;
   if (env.release.strategy !== 'all-at-once') {
     // A release still shifting: stopping it with rollback lets CodeDeploy send traffic back itself.
     const codedeploy = new CodeDeployClient({ region: env.region, ...credentials });
@@ -79,10 +80,16 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
       const status = (await codedeploy.send(new GetDeploymentCommand({ deploymentId: running[0] }))).deploymentInfo?.status;
       return `${functionName}:live: stopped the release in progress (CodeDeploy deployment ${running.join(', ')}, now ${status}); CodeDeploy sends all traffic back to version ${current}`;
     }
+    // Not the version numbered before: one rolled back stays published, and was never live. The
+    // version live served before is the one the release of the current version started from.
+    if (args.to === undefined) {
+      released = await versionReleasedFrom(codedeploy, functionName, current);
+      if (released === undefined) throw new Error(`CodeDeploy has no successful release of ${functionName} version ${current} to go back from; name the version: npm run rollback -- ${args.tier} --to <version>`);
+    }
   }
 
   const versions = await publishedVersions(lambda, functionName);
-  const target = args.to ?? versionBefore(versions, current);
+  const target = args.to ?? released ?? versionBefore(versions, current);
   if (target === undefined) throw new Error(`${functionName} has no version before ${current} to roll back to; live serves the first`);
   if (!versions.includes(target)) throw new Error(`--to ${target}: ${functionName} has no published version ${target}; its versions are ${versions.join(', ')}`);
   if (target === current && !Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).length) return `${functionName}:live serves version ${current} already; nothing to do`;
@@ -92,6 +99,27 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
       ? 'Terraform moves it forward again at the next apply of a change: revert the bad change in git and deploy'
       : 'CodeDeploy releases from there at the next new version; Terraform leaves the alias where it is';
   return `${functionName}:live: version ${current} → ${target}, all traffic. ${after}.`;
+}
+
+/** The version the newest successful release of `target` moved the alias from (its AppSpec's CurrentVersion). */
+async function versionReleasedFrom(codedeploy: CodeDeployClient, functionName: string, target: string): Promise<string | undefined> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: `${functionName}-live`, includeOnlyStatuses: ['Succeeded'], nextToken }));
+    ids.push(...(page.deployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const infos = await Promise.all(ids.map(async (deploymentId) => (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo ?? {}));
+  for (const info of infos.sort((a, b) => new Date(b.createTime ?? 0).getTime() - new Date(a.createTime ?? 0).getTime())) {
+    try {
+      const properties = Object.values<any>(JSON.parse(info.revision?.appSpecContent?.content ?? '{}').Resources?.[0] ?? {})[0]?.Properties;
+      if (properties && String(properties.TargetVersion) === target) return String(properties.CurrentVersion);
+    } catch {
+      // Not an AppSpec of ours: not a release to go back from.
+    }
+  }
+  return undefined;
 }
 
 if (require.main === module) {

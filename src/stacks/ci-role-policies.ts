@@ -41,6 +41,7 @@ function arnsOf(env: Environment) {
     releaseApplications: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:application:${name}`),
     releaseGroups: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${name}/${name}-*`),
     releaseConfigs: tiers.map((name) => `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${name}-*`),
+    releaseRoles: tiers.map((name) => `arn:aws:iam::${account}:role${rolePath}${name}-codedeploy`),
     workflowRoles: env.ci ? [env.ci.planRoleArn, env.ci.applyRoleArn] : [],
     // API Gateway's resources have ids AWS picks, not names: its ARNs cannot be narrowed further.
     apiGateway: ['/restapis', '/restapis/*', '/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*', '/account', '/tags/*'].map((resource) => `arn:aws:apigateway:${region}::${resource}`),
@@ -168,8 +169,10 @@ export function applyRolePolicy(env: Environment): PolicyDocument {
         Effect: 'Allow',
         Action: 'iam:PassRole',
         Resource: arns.roles,
-        Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'apigateway.amazonaws.com', 'codedeploy.amazonaws.com'] } },
+        Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'apigateway.amazonaws.com'] } },
       },
+      // CodeDeploy gets its own role only (GradualRelease's `<tier>-codedeploy`), no other of the stacks'.
+      { Sid: 'PassReleaseRoles', Effect: 'Allow', Action: 'iam:PassRole', Resource: arns.releaseRoles, Condition: { StringEquals: { 'iam:PassedToService': 'codedeploy.amazonaws.com' } } },
       {
         Sid: 'Releases',
         Effect: 'Allow',

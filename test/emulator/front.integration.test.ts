@@ -156,7 +156,7 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
     expect([info?.status, info?.errorInformation?.message]).toEqual(['Failed', `arn:aws:lambda:${REGION}:222222222222:function:private is not a function of account 123456789012 in ${REGION}`]);
   });
 
-  it('npm run rollback stops a release still shifting and CodeDeploy sends traffic back; --to is refused meanwhile, as CodeDeploy would undo it', async () => {
+  it('npm run rollback stops a release still shifting and CodeDeploy sends traffic back (--to is refused meanwhile, as CodeDeploy would undo it), and later goes back to the version the release started from, not a rolled-back one', async () => {
     // An environment that releases by canary, its standard tier's function at version 1, a release to 2 on its canary step.
     const project = makeTempDir('rollback-');
     fs.mkdirSync(path.join(project, 'environments'));
@@ -194,6 +194,22 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
       after = await live();
     }
     expect([after.FunctionVersion, after.RoutingConfig?.AdditionalVersionWeights ?? {}]).toEqual(['1', {}]);
+
+    // Version 2 was rolled back; 3 is released from 1 and succeeds. Rolling back goes to 1, where
+    // the release of 3 started, not to 2, the version numbered before it, which never served.
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code('three'), Publish: true }));
+    const third = JSON.stringify({ version: '0.0', Resources: [{ fn: { Type: 'AWS::Lambda::Function', Properties: { Name: name, Alias: 'live', CurrentVersion: '1', TargetVersion: '3' } } }] });
+    await codedeploy.send(new CreateDeploymentCommand({ applicationName: name, deploymentGroupName: `${name}-live`, deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce', revision: { revisionType: 'AppSpecContent', appSpecContent: { content: third } } }));
+    for (let tries = 0; (await live()).FunctionVersion !== '3' && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    Object.assign(process.env, { AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'emulator', AWS_SECRET_ACCESS_KEY: 'emulator' });
+    try {
+      expect(await rollback({ tier: 'standard' }, 'qa', project, 'caller')).toBe(
+        `${name}:live: version 3 → 1, all traffic. CodeDeploy releases from there at the next new version; Terraform leaves the alias where it is.`,
+      );
+    } finally {
+      process.env = saved;
+    }
+    expect((await live()).FunctionVersion).toBe('1');
   });
 
   it("runs no other account's function when named by its ARN, as Lambda refuses without a resource policy, and hands out nothing of it", async () => {

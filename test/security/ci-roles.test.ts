@@ -186,6 +186,7 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
       ['iam:CreateRole', role(`${prefix}-ci-backdoor`)],
       ['iam:AttachRolePolicy', role(`${prefix}-standard-logging`), { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }],
       ['iam:PassRole', role(`${prefix}-standard-logging`), { 'iam:PassedToService': 'ec2.amazonaws.com' }],
+      ['iam:PassRole', role(`${prefix}-standard-logging`), { 'iam:PassedToService': 'codedeploy.amazonaws.com' }],
       ['logs:DeleteLogGroup', logGroup(`/aws/lambda/${other}-standard`)],
       ['cloudwatch:DeleteAlarms', `arn:aws:cloudwatch:${region}:${account}:alarm:${other}-standard-function-errors`],
       ['codedeploy:CreateDeployment', codedeploy(`deploymentgroup:${other}-standard/${other}-standard-live`)],
