@@ -279,7 +279,7 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
       applied.push(stack.name);
       // A stack whose plan releases by CodeDeploy must say how its release ended; anything but
       // succeeded or unchanged (a runner that never ran, an unknown status) fails, as a rollback does.
-      const releasing = /by CodeDeploy/.test(summaries.find((summary) => summary.stack === stack.name)?.release ?? '');
+      const releasing = summaries.find((summary) => summary.stack === stack.name)?.release?.by === 'CodeDeploy';
       const recorded = releaseOutcomes(outcomeFile, stack.name);
       if (releasing && !recorded.length) {
         recorded.push({ functionName: stack.name, targetVersion: '(new)', status: 'failed', reason: 'its release runner recorded no outcome (did node run?)' });

@@ -17,6 +17,8 @@ import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand, UpdateAli
 import { TIERS } from '../src/config/environment-config';
 import { loadEnvironment, tierBaseName } from '../src/config/load-environment';
 import { synthSettingsFrom } from '../src/config/synth-settings';
+import { UNFINISHED_STATUSES } from '../src/release/release-runner';
+import { releaseDeploymentGroupName } from '../src/rules/release-catalog';
 import { environmentCredentials } from './lib/environment-credentials';
 import { PROJECT_ROOT } from './lib/project-root';
 
@@ -25,6 +27,9 @@ export interface RollbackArgs {
   /** The version to send traffic to; undefined: the one before the version `live` serves. */
   readonly to?: string;
 }
+
+/** The alias callers invoke (GreetingFunction's default), which a rollback moves. */
+const ALIAS = 'live';
 
 const USAGE = `use npm run rollback -- <${TIERS.join('|')}> [--to <version>]`;
 
@@ -61,7 +66,7 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
   const functionName = tierBaseName(env, args.tier);
   const credentials = environmentCredentials(env, 'rollback', credentialsSetting);
   const lambda = new LambdaClient({ region: env.region, ...credentials });
-  const alias = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: 'live' }));
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: ALIAS }));
   const current = alias.FunctionVersion as string;
 
   let released: string | undefined;
@@ -69,7 +74,7 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
     // A release still shifting: stopping it with rollback lets CodeDeploy send traffic back itself.
     const codedeploy = new CodeDeployClient({ region: env.region, ...credentials });
     const running = (
-      await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: `${functionName}-live`, includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Ready'] }))
+      await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: releaseDeploymentGroupName(functionName, ALIAS), includeOnlyStatuses: [...UNFINISHED_STATUSES] }))
     ).deployments ?? [];
     // CodeDeploy owns the alias while it shifts: a version set by hand now would be undone at its next step.
     if (running.length && args.to !== undefined) {
@@ -93,7 +98,7 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
   if (target === undefined) throw new Error(`${functionName} has no version before ${current} to roll back to; live serves the first`);
   if (!versions.includes(target)) throw new Error(`--to ${target}: ${functionName} has no published version ${target}; its versions are ${versions.join(', ')}`);
   if (target === current && !Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).length) return `${functionName}:live serves version ${current} already; nothing to do`;
-  await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: 'live', FunctionVersion: target, RoutingConfig: { AdditionalVersionWeights: {} } }));
+  await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: ALIAS, FunctionVersion: target, RoutingConfig: { AdditionalVersionWeights: {} } }));
   const after =
     env.release.strategy === 'all-at-once'
       ? 'Terraform moves it forward again at the next apply of a change: revert the bad change in git and deploy'
@@ -106,7 +111,7 @@ async function versionReleasedFrom(codedeploy: CodeDeployClient, functionName: s
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: `${functionName}-live`, includeOnlyStatuses: ['Succeeded'], nextToken }));
+    const page = await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: releaseDeploymentGroupName(functionName, ALIAS), includeOnlyStatuses: ['Succeeded'], nextToken }));
     ids.push(...(page.deployments ?? []));
     nextToken = page.nextToken;
   } while (nextToken);

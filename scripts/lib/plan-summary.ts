@@ -1,4 +1,4 @@
-import { ResourceChange, StackPlan } from './terraform-plan';
+import { ResourceChange, StackPlan, isReleaseTrigger } from './terraform-plan';
 
 export interface SummaryInput {
   readonly environment: string;
@@ -45,13 +45,12 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
   const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
   // What loses an object, or Terraform's hold on one, first: replaces, destroys, forgets.
   for (const plan of plans.filter((candidate) => candidate.release)) {
-    lines.push(`> **Release: ${plan.stack} publishes a new function version, ${plan.release}.**`, '');
+    lines.push(`> **Release: ${plan.stack} publishes a new function version, ${plan.release!.how}.**`, '');
   }
   for (const plan of plans) {
-    // A gradual release's trigger (GradualRelease's terraform_data) holds nothing in AWS: each
-    // new version replaces it, which loses nothing. Any other replace, destroy or forget is called out.
-    const releaseTrigger = (change: (typeof plan.changes)[number]) => change.action === 'replace' && /^terraform_data\.release_[0-9A-F]+$/.test(change.address);
-    const doomed = plan.changes.filter((change) => ['replace', 'destroy', 'forget'].includes(change.action) && !releaseTrigger(change));
+    // Each new version replaces a gradual release's trigger, which loses nothing. Any other
+    // replace, destroy or forget is called out.
+    const doomed = plan.changes.filter((change) => ['replace', 'destroy', 'forget'].includes(change.action) && !(change.action === 'replace' && isReleaseTrigger(change.address)));
     if (!doomed.length) continue;
     const count = (action: string) => doomed.filter((change) => change.action === action).length;
     const what = [`replaces ${count('replace')}`, `destroys ${count('destroy')}`, ...(count('forget') ? [`forgets ${count('forget')} (left in AWS, no longer managed)`] : [])];

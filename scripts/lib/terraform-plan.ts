@@ -72,12 +72,18 @@ export interface StackPlan {
   readonly warnings: readonly string[];
   /** Warnings of `terraform init`, such as a lock file with this platform's hashes only. */
   readonly initWarnings: readonly string[];
-  /**
-   * How the plan's new function version reaches callers (a gradual release's strategy, or all at
-   * once); undefined where it publishes none.
-   */
-  readonly release?: string;
+  /** How the plan's new function version reaches callers; undefined where it publishes none. */
+  readonly release?: PlannedRelease;
 }
+
+/** Who moves a new version's traffic, and how, in words. */
+export interface PlannedRelease {
+  readonly by: 'CodeDeploy' | 'Terraform';
+  readonly how: string;
+}
+
+/** GradualRelease's trigger, replaced by each new version: it holds nothing in AWS. */
+export const isReleaseTrigger = (address: string): boolean => /^terraform_data\.release_[0-9A-F]+$/.test(address);
 
 export interface PlanFiles {
   readonly tfplan: string;
@@ -293,20 +299,23 @@ export function summarizePlanJson(
  * What releases a new version in a plan: a `release` terraform_data created (GradualRelease:
  * CodeDeploy shifts by its deployment configuration), or the alias moved by Terraform itself.
  */
-function releaseOf(resourceChanges: readonly any[]): string | undefined {
-  const gradual = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'terraform_data' && /(^|\.)release_/.test(change.address) && change.change.actions.includes('create'));
+function releaseOf(resourceChanges: readonly any[]): PlannedRelease | undefined {
+  const gradual = resourceChanges.find((change) => change.mode === 'managed' && isReleaseTrigger(change.address) && change.change.actions.includes('create'));
   if (gradual) {
     const config = resourceChanges.find((change) => change.type === 'aws_codedeploy_deployment_config');
     const routing = (config?.change.after ?? config?.change.before)?.traffic_routing_config?.[0];
     const canary = routing?.time_based_canary?.[0];
     const linear = routing?.time_based_linear?.[0];
-    if (canary) return `canary by CodeDeploy: ${canary.percentage}% of traffic on the new version for ${canary.interval} min, then all of it, rolled back on an alarm`;
-    if (linear) return `linear by CodeDeploy: ${linear.percentage}% more traffic on the new version every ${linear.interval} min, rolled back on an alarm`;
-    return 'by CodeDeploy';
+    const how = canary
+      ? `canary by CodeDeploy: ${canary.percentage}% of traffic on the new version for ${canary.interval} min, then all of it, rolled back on an alarm`
+      : linear
+        ? `linear by CodeDeploy: ${linear.percentage}% more traffic on the new version every ${linear.interval} min, rolled back on an alarm`
+        : 'by CodeDeploy';
+    return { by: 'CodeDeploy', how };
   }
   const alias = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'aws_lambda_alias' && change.change.actions.includes('update'));
   const moves = alias && (alias.change.after_unknown?.function_version === true || alias.change.before?.function_version !== alias.change.after?.function_version);
-  return moves ? 'all at once: Terraform moves the alias to the new version' : undefined;
+  return moves ? { by: 'Terraform', how: 'all at once: Terraform moves the alias to the new version' } : undefined;
 }
 
 /** Summaries of the warnings in Terraform's human output (boxed or not). */

@@ -6,7 +6,7 @@ import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-de
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { assertValid, describeValue, regionProblem, resourceNameProblem, roleArnProblem } from '../rules/aws-limits';
-import { GradualStrategy, RELEASE_CATALOG, releaseIntervalProblem, releasePercentProblem } from '../rules/release-catalog';
+import { GradualStrategy, RELEASE_CATALOG, releaseDeploymentGroupName, releaseIntervalProblem, releasePercentProblem } from '../rules/release-catalog';
 import type { IAlarm } from './service-alarms';
 import { RoleSettings, roleArguments, trustPolicyFor } from './service-role';
 
@@ -130,7 +130,7 @@ export class GradualRelease extends Construct {
 
     const group = new CodedeployDeploymentGroup(this, 'group', {
       appName: application.name,
-      deploymentGroupName: `${props.name}-${props.target.aliasName}`,
+      deploymentGroupName: releaseDeploymentGroupName(props.name, props.target.aliasName),
       serviceRoleArn: role.arn,
       deploymentConfigName: config.deploymentConfigName,
       deploymentStyle: { deploymentOption: 'WITH_TRAFFIC_CONTROL', deploymentType: 'BLUE_GREEN' },

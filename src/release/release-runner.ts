@@ -120,6 +120,8 @@ export function progressLine(current: string, target: string, targetWeight: numb
 }
 
 const DONE = new Set(['Succeeded', 'Failed', 'Stopped']);
+/** A deployment's statuses before it ends: one of them holds the group (one deployment at a time). */
+export const UNFINISHED_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
 
 /** Runs one release to its end, printing as it goes. */
 export async function runRelease(inputs: ReleaseInputs, print: (line: string) => void = (line) => console.log(`release: ${line}`)): Promise<ReleaseOutcome> {
@@ -152,7 +154,7 @@ export async function runRelease(inputs: ReleaseInputs, print: (line: string) =>
   } catch (error) {
     if ((error as Error).name !== 'DeploymentLimitExceededException') throw error;
     // One deployment per group at a time: an earlier release still runs (CodeDeploy finishes it whether or not its job is alive).
-    const running = await codedeploy.send(new ListDeploymentsCommand({ applicationName: inputs.application, deploymentGroupName: inputs.deploymentGroup, includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] }));
+    const running = await codedeploy.send(new ListDeploymentsCommand({ applicationName: inputs.application, deploymentGroupName: inputs.deploymentGroup, includeOnlyStatuses: [...UNFINISHED_STATUSES] }));
     const reason = `an earlier release of ${functionName} is still running (CodeDeploy deployment ${running.deployments?.join(', ') || 'unknown'}); wait for it to end, then apply again`;
     print(reason);
     return { functionName, targetVersion, status: 'failed', liveVersion: current, reason };

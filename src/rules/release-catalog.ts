@@ -64,6 +64,9 @@ export const DEFAULT_RELEASE_ALARMS: readonly AlarmThresholdName[] = ['functionE
 /** Longest wait between two steps, minutes: our bound (a day), not CodeDeploy's. A release is watched by someone. */
 export const MAX_RELEASE_INTERVAL_MINUTES = 1440;
 
+/** The CodeDeploy application of a tier's releases is named after its function; its deployment group after the function and alias. */
+export const releaseDeploymentGroupName = (functionName: string, aliasName: string) => `${functionName}-${aliasName}`;
+
 /** A release's settings, every default filled in. */
 export type ReleaseSettings =
   | { readonly strategy: 'all-at-once' }
