@@ -265,7 +265,11 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
         env: { RELEASE_OUTCOME_FILE: outcomeFile },
       });
       if (run.status !== 0) {
-        const message = terraformFailure(stack.name, 'apply', run);
+        // A release that did not start fails its runner, and so the apply (GradualRelease): say so, and that the next plan retries it.
+        const unstarted = releaseOutcomes(outcomeFile, stack.name).filter((outcome) => outcome.status === 'failed');
+        const message =
+          terraformFailure(stack.name, 'apply', run) +
+          unstarted.map((outcome) => `\n${describeUnreleased(outcome)}; Terraform marked its release tainted, so the next plan starts it again`).join('');
         const result = { applied, failed: { stack: stack.name, message }, smoke: [] };
         const rest = stacks.slice(applied.length + 1).map((later) => later.name);
         throw new ApplyError(

@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { listEnvironments } from '../src/config/load-environment';
-import { PROJECT_ROOT, checkout } from './helpers';
+import { ERROR_STACK } from '../src/cdktf-cli-error';
+import { PROJECT_ROOT, checkout, runAsTyped, underLoad } from './helpers';
 
 /** Runs the app as `cdktf synth` does (its command from cdktf.json, CDKTF_OUTDIR set). */
 function synth(dir: string, environment?: string) {
@@ -97,4 +98,24 @@ describe('the cdktf app (main.ts)', () => {
     expect(result.stderr).toContain('tiers.premium.memoryMb: 64 is not a Lambda memory size; use a whole number of MB from 128 to 10240');
     expect(result.stacks).toEqual([]);
   });
+
+  it('fails under the cdktf CLI on an invalid environment file with the message printed once, before any plan, and no stack to apply', async () => {
+    const fresh = checkout();
+    const file = path.join(fresh, 'environments', 'dev.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.release = { strategy: 'blue' };
+    fs.writeFileSync(file, JSON.stringify(config));
+    const cdktf = path.join(fresh, 'node_modules', '.bin', 'cdktf');
+    // deploy, not synth: the CLI must stop at synth, before terraform init or plan.
+    const run = await runAsTyped(cdktf, ['deploy', 'standard', '--auto-approve'], { cwd: fresh, env: { ENVIRONMENT: 'dev', CHECKPOINT_DISABLE: '1' } });
+    const message = 'release.strategy: "blue" is not a release strategy; use one of all-at-once, canary, linear';
+    expect(run.output.split(message).length - 1).toBe(1);
+    expect(run.output).toContain(`ERROR [${ERROR_STACK}]: environments/dev.json is not a valid environment:`);
+    expect(run.code).toBe(1);
+    expect(run.output).not.toMatch(/Initializing|Planning/);
+    // The one stack written carries the error and holds nothing Terraform could create.
+    const stacksDir = path.join(fresh, 'cdktf.out', 'stacks');
+    expect(fs.readdirSync(stacksDir)).toEqual([ERROR_STACK]);
+    expect(JSON.parse(fs.readFileSync(path.join(stacksDir, ERROR_STACK, 'cdk.tf.json'), 'utf8')).resource).toBeUndefined();
+  }, underLoad(60_000));
 });

@@ -45,7 +45,8 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
   const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
   // What loses an object, or Terraform's hold on one, first: replaces, destroys, forgets.
   for (const plan of plans.filter((candidate) => candidate.release)) {
-    lines.push(`> **Release: ${plan.stack} publishes a new function version, ${plan.release!.how}.**`, '');
+    const what = plan.release!.retry ? 'retries a release that did not start or end (its runner failed, so Terraform tainted its trigger)' : 'publishes a new function version';
+    lines.push(`> **Release: ${plan.stack} ${what}, ${plan.release!.how}.**`, '');
   }
   for (const plan of plans) {
     // Each new version replaces a gradual release's trigger, which loses nothing. Any other
@@ -106,16 +107,19 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
 }
 
 /**
- * The rows of a summary that say what a stack's plan does: its counts (warnings left out: init's
- * may differ from machine to machine) and each changed resource, as `renderSummary` writes them.
+ * The lines of a summary that say what a stack's plan does: the callouts at the top (a release,
+ * a replace or destroy, an import or move: a forged summary must not drop one), its counts
+ * (warnings left out: init's may differ from machine to machine) and each changed resource, as
+ * `renderSummary` writes them.
  */
 export function summaryRows(summary: string, stack: string): string[] {
-  const counts = summary.split('\n').find((line) => line.startsWith(`| ${stack} |`));
   const lines = summary.split('\n');
+  const callouts = lines.filter((line) => ['Release', 'Warning', 'State'].some((kind) => line.startsWith(`> **${kind}: ${stack} `)));
+  const counts = lines.find((line) => line.startsWith(`| ${stack} |`));
   const start = lines.indexOf(`## ${stack}`);
   const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
   const section = start < 0 ? [] : lines.slice(start + 1, end < 0 ? undefined : end);
-  return [...(counts ? [counts.replace(/\| [^|]*\|$/, '|')] : []), ...section.filter((line) => line.startsWith('| `'))];
+  return [...callouts, ...(counts ? [counts.replace(/\| [^|]*\|$/, '|')] : []), ...section.filter((line) => line.startsWith('| `'))];
 }
 
 /**

@@ -80,6 +80,11 @@ export interface StackPlan {
 export interface PlannedRelease {
   readonly by: 'CodeDeploy' | 'Terraform';
   readonly how: string;
+  /**
+   * The release trigger is replaced because an earlier release never started or its end was
+   * unknown (its runner failed, so Terraform tainted it): this plan starts that release again.
+   */
+  readonly retry?: true;
 }
 
 /** GradualRelease's trigger, replaced by each new version: it holds nothing in AWS. */
@@ -311,7 +316,7 @@ function releaseOf(resourceChanges: readonly any[]): PlannedRelease | undefined 
       : linear
         ? `linear by CodeDeploy: ${linear.percentage}% more traffic on the new version every ${linear.interval} min, rolled back on an alarm`
         : 'by CodeDeploy';
-    return { by: 'CodeDeploy', how };
+    return { by: 'CodeDeploy', how, ...(gradual.action_reason === 'replace_because_tainted' && { retry: true as const }) };
   }
   const alias = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'aws_lambda_alias' && change.change.actions.includes('update'));
   const moves = alias && (alias.change.after_unknown?.function_version === true || alias.change.before?.function_version !== alias.change.after?.function_version);

@@ -65,10 +65,12 @@ export interface GradualReleaseProps {
  * `alarms` goes into ALARM, and a `terraform_data` resource, replaced by each new
  * version, whose `local-exec` starts the deployment and reports it until it ends.
  *
- * A rolled-back release does not fail `terraform apply`: a failing provisioner would taint
- * the resource, and the next apply would release the rolled-back version again. The runner
- * prints the outcome and records it where `RELEASE_OUTCOME_FILE` says, which `npm run apply`
- * sets and checks (docs/releases-and-rollback.md, "How a release runs").
+ * A rolled-back release does not fail `terraform apply`: a failing provisioner taints the
+ * resource, and the next apply would release the rolled-back version again. A release that
+ * never started (or whose end the runner could not learn) does fail it, so the next plan
+ * replaces the tainted resource and tries again (`releaseExitCode`). The runner prints the
+ * outcome and records it where `RELEASE_OUTCOME_FILE` says, which `npm run apply` sets and
+ * checks (docs/releases-and-rollback.md, "How a release runs").
  */
 export class GradualRelease extends Construct {
   public readonly applicationName: string;
@@ -109,6 +111,10 @@ export class GradualRelease extends Construct {
     // AWSCodeDeployRoleForLambdaLimited
     // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambdaLimited.html),
     // the Lambda ones on this alias only, and no S3 (the AppSpec travels in the deployment).
+    // Trusted by the service principal alone, as the CodeDeploy User Guide's "Step 2: Create a
+    // service role for CodeDeploy" (https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html)
+    // has it: it documents no aws:SourceArn for CodeDeploy, and an unsent key would deny every
+    // release. Only the apply role may pass it (ci-role-policies.ts), and it can move this alias only.
     const role = new IamRole(this, 'codedeploy-role', {
       name: `${props.name}-codedeploy`,
       description: `CodeDeploy shifts ${props.target.aliasName} of the function and watches its alarms`,
@@ -147,13 +153,14 @@ export class GradualRelease extends Construct {
       triggersReplace: { version: props.target.functionVersion },
       dependsOn: [group],
     });
-    // cdktf's provisioner type has no on_failure: written as Terraform has it. `continue`, so a
-    // rolled-back release leaves the resource untainted (see the class comment).
+    // cdktf's provisioner type has no on_failure: written as Terraform has it. `fail` (Terraform's
+    // default, written out for the reviewer): the runner exits non-zero only for a release that
+    // never started, which taints the resource so the next plan retries it (see the class comment).
     release.addOverride('provisioner', [
       {
         'local-exec': {
           command: `node ${runner.path}`,
-          on_failure: 'continue',
+          on_failure: 'fail',
           environment: {
             RELEASE_APPLICATION: application.name,
             RELEASE_DEPLOYMENT_GROUP: group.deploymentGroupName,

@@ -208,13 +208,26 @@ export function recordOutcome(file: string | undefined, outcome: ReleaseOutcome)
   if (file) fs.appendFileSync(file, `${JSON.stringify(outcome)}\n`);
 }
 
+/**
+ * The runner's exit status, which decides what Terraform does with the release resource. A
+ * release that ended (succeeded, unchanged, or rolled back by CodeDeploy) exits 0: the resource
+ * stays, and the next plan shows no change, so a rolled-back version is not released again. A
+ * release that never started or whose end is unknown exits 1: the provisioner fails, Terraform
+ * marks the resource tainted ("If a creation-time provisioner fails, the resource is marked as
+ * tainted", https://developer.hashicorp.com/terraform/language/resources/provisioners/syntax),
+ * and the next plan replaces it, which runs the release again.
+ */
+export function releaseExitCode(outcome: ReleaseOutcome): 0 | 1 {
+  return outcome.status === 'failed' ? 1 : 0;
+}
+
 if (require.main === module) {
   let inputs: ReleaseInputs | undefined;
   (async () => {
     inputs = releaseInputs(process.env);
     const outcome = await runRelease(inputs);
     recordOutcome(inputs.outcomeFile, outcome);
-    process.exitCode = outcome.status === 'succeeded' || outcome.status === 'unchanged' ? 0 : 1;
+    process.exitCode = releaseExitCode(outcome);
   })().catch((error: Error) => {
     console.error(`release: failed: ${error.message}`);
     if (inputs) recordOutcome(inputs.outcomeFile, { functionName: inputs.functionName, targetVersion: inputs.targetVersion, status: 'failed', reason: error.message });

@@ -76,13 +76,13 @@ describe('GradualRelease', () => {
     expect(policy.policy).not.toMatch(/lambda:\*|"s3:/);
   });
 
-  it('runs the release once per new version, after the group exists, leaving a rolled-back release untainted', () => {
+  it('runs the release once per new version, after the group exists, and fails the apply (tainting it, so the next plan retries) only where the runner says so', () => {
     const release = only(synth({ actingRoleArn: 'arn:aws:iam::345678901234:role/deploy' }), 'terraform_data');
     expect(release.triggers_replace).toEqual({ version: expect.stringMatching(/^\$\{aws_lambda_function\.fn_function_[0-9A-F]+\.version\}$/) });
     expect(release.depends_on).toEqual([expect.stringMatching(/^aws_codedeploy_deployment_group\./)]);
     const [{ 'local-exec': exec }] = release.provisioner;
     expect(exec.command).toMatch(/^node assets\/release_runner_[0-9A-F]+\/[0-9A-F]+\/release\.js$/);
-    expect(exec.on_failure).toBe('continue');
+    expect(exec.on_failure).toBe('fail');
     expect(exec.environment).toMatchObject({ RELEASE_ALIAS: 'live', RELEASE_REGION: 'eu-west-1', RELEASE_ROLE_ARN: 'arn:aws:iam::345678901234:role/deploy' });
   });
 

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { CloudWatchLogsClient, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient, CreateDeploymentCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsEmulator, emulatorClientConfig, emulatorInventory, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
@@ -34,6 +35,7 @@ import { replaceArchiveWithLocalZip } from '../../scripts/air-gapped/local-archi
 import { planEnvironment } from '../../scripts/plan';
 import { findProviderMirror, writeMirrorCliConfig } from '../../scripts/air-gapped/provider-mirror';
 import { interruptTerraform, runTerraform, signalGroup } from '../../scripts/lib/terraform-run';
+import { lambdaAppSpec } from '../../src/release/release-runner';
 import { checkout, makeTempDir, terraformSkipReason, underLoad } from '../helpers';
 
 const mirror = findProviderMirror();
@@ -256,7 +258,7 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
     expect(await replanned(standard)).toEqual([true, []]);
   }, underLoad(240_000));
 
-  it("rolls prod's canary back when an alarm of the release goes into ALARM mid-shift, names it, re-plans clean, and releases the next version", async () => {
+  it("rolls prod's canary back when an alarm of the release goes into ALARM mid-shift, names it, re-plans clean; a next release that cannot start fails the apply and the next plan retries it", async () => {
     const { standard, url } = await prodWith('Hola');
     const applying = applyReleasing(standard);
     const cloudwatch = new CloudWatchClient(inProd());
@@ -277,9 +279,26 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       // Terraform leaves the alias where CodeDeploy put it back, and does not release version 3 again.
       expect(await replanned(standard)).toEqual([true, []]);
       const next = await prodWith('Hallo');
-      const { outcomes } = await applyReleasing(next.standard);
-      expect(outcomes).toEqual([expect.objectContaining({ status: 'succeeded', targetVersion: '4', liveVersion: '4' })]);
+      // Someone's deployment holds the group (CodeDeploy runs one at a time): version 4's release cannot start.
+      const codedeploy = new CodeDeployClient(inProd());
+      const { deploymentId: holding } = await codedeploy.send(
+        new CreateDeploymentCommand({ applicationName: RELEASED, deploymentGroupName: `${RELEASED}-live`, revision: { revisionType: 'AppSpecContent', appSpecContent: lambdaAppSpec(RELEASED, 'live', '2', '3') } }),
+      );
+      const outcomes = path.join(makeTempDir('release-'), 'outcomes.jsonl');
+      const refused = await applyStack(next.standard, { env: { RELEASE_POLL_SECONDS: '1', RELEASE_OUTCOME_FILE: outcomes } }).then(
+        () => new Error('the apply succeeded'),
+        (error: Error) => error,
+      );
+      await codedeploy.send(new StopDeploymentCommand({ deploymentId: holding, autoRollbackEnabled: true }));
+      expect(refused.message).toMatch(/local-exec provisioner error/);
+      expect(JSON.parse(fs.readFileSync(outcomes, 'utf8'))).toMatchObject({ status: 'failed', targetVersion: '4', reason: expect.stringContaining(`an earlier release of ${RELEASED} is still running`) });
+      // Version 4 is published but not released: the plan starts its release again, and only that.
+      const retry = await planStackAgainstEmulator(next.standard);
+      expect(retry.changes.map((change) => `${change.actions.join('+')} ${change.address}`)).toEqual([expect.stringMatching(/^delete\+create terraform_data\.release_[0-9A-F]+$/)]);
+      const { outcomes: retried } = await applyReleasing(next.standard);
+      expect(retried).toEqual([expect.objectContaining({ status: 'succeeded', targetVersion: '4', liveVersion: '4' })]);
       expect(new Set(await answers(next.url, 5))).toEqual(new Set(['Hallo David']));
+      expect(await replanned(next.standard)).toEqual([true, []]);
     } finally {
       // Synthesizing prod again made its stacks' folders forget their S3 backend: initialized again for the cases below.
       for (const stack of deployed.prod.stacks) await initStack(stack);

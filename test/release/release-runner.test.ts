@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { lambdaAppSpec, minutesAndSeconds, progressLine, releaseInputs, releaseMinutes } from '../../src/release/release-runner';
+import { lambdaAppSpec, minutesAndSeconds, progressLine, releaseExitCode, releaseInputs, releaseMinutes } from '../../src/release/release-runner';
 
 const INPUTS = {
   RELEASE_APPLICATION: 'hello-world-prod-standard',
@@ -45,6 +45,15 @@ describe('the release runner', () => {
       pollSeconds: 15,
       outcomeFile: undefined,
     });
+  });
+
+  it('exits non-zero (Terraform taints the release, the next plan retries it) only for a release that never started or whose end is unknown', () => {
+    const ended = { functionName: 'f', targetVersion: '7' };
+    expect(releaseExitCode({ ...ended, status: 'succeeded' })).toBe(0);
+    expect(releaseExitCode({ ...ended, status: 'unchanged' })).toBe(0);
+    // Retried, it would release the version CodeDeploy rolled back.
+    expect(releaseExitCode({ ...ended, status: 'rolled-back' })).toBe(0);
+    expect(releaseExitCode({ ...ended, status: 'failed' })).toBe(1);
   });
 
   it.each([

@@ -34,8 +34,8 @@ case "$1" in
     for last; do :; done
     if [ "$last" = "checked.tfplan" ]; then printf '%s' "\${PLANNED:-$default}"; else eval "printf '%s' \\"\\\${REVIEWED_$(echo "$stack" | tr '-' '_'):-\\$default}\\""; fi ;;
   apply)
-    if [ "$stack" = "$FAKE_FAIL" ]; then echo "Error: creating IAM Role ($stack-logging): EntityAlreadyExists" >&2; exit 1; fi
     if [ "$stack" = "$FAKE_OUTCOME_STACK" ]; then printf '%s\n' "$FAKE_OUTCOME_LINE" >> "$RELEASE_OUTCOME_FILE"; fi
+    if [ "$stack" = "$FAKE_FAIL" ]; then echo "Error: creating IAM Role ($stack-logging): EntityAlreadyExists" >&2; exit 1; fi
     if [ "$stack" = "$FAKE_ROLLBACK" ]; then echo '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"rolled-back","liveVersion":"6","alarms":["hello-world-staging-standard-api-5xx"],"reason":"alarm hello-world-staging-standard-api-5xx in ALARM"}' >> "$RELEASE_OUTCOME_FILE"; fi
     echo "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." ;;
 esac
@@ -210,6 +210,18 @@ describe('npm run apply', () => {
     expect(failure.result.applied).toEqual(['account-settings', 'standard']);
     expect(applies()).toEqual(['account-settings', 'standard']);
     expect(smoke).not.toHaveBeenCalled();
+  });
+
+  it("fails naming a release that never started, and that the next plan starts it again, when its runner fails Terraform's apply", async () => {
+    process.env.FAKE_FAIL = 'standard';
+    process.env.FAKE_OUTCOME_STACK = 'standard';
+    process.env.FAKE_OUTCOME_LINE = JSON.stringify({ functionName: 'hello-world-staging-standard', targetVersion: '7', status: 'failed', liveVersion: '6', reason: 'an earlier release is still running' });
+    const failure = await apply().catch((error) => error);
+    expect(failure).toBeInstanceOf(ApplyError);
+    expect(failure.message).toContain(
+      'EntityAlreadyExists\nits release of hello-world-staging-standard version 7 did not run: an earlier release is still running; live serves version 6; Terraform marked its release tainted, so the next plan starts it again\nNext:',
+    );
+    expect(applies()).toEqual(['account-settings', 'standard']);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { awsCredentialsAvailable, parsePlanArgs, planExitCode } from '../../scripts/plan';
-import { renderFailedSummary, renderSummary } from '../../scripts/lib/plan-summary';
+import { renderFailedSummary, renderSummary, summaryProblems } from '../../scripts/lib/plan-summary';
 import { NO_CHANGES, planStack, summarizePlanJson, textWarnings } from '../../scripts/lib/terraform-plan';
 import { SENSITIVE, hideInText, hideSensitiveValues, sensitiveStrings } from '../../scripts/lib/sensitive-values';
 import { TerraformError } from '../../scripts/lib/terraform-run';
@@ -172,13 +172,21 @@ describe('summary.md', () => {
   });
 
   /** A plan of prod standard publishing a new version: the function updated, the alias updated or left to CodeDeploy. */
-  const releasing = (gradual: boolean) =>
+  const releasing = (gradual: boolean, retry = false) =>
     summarizePlanJson('standard', {
       resource_changes: [
-        { address: 'aws_lambda_function.greeting-function_1D50C93D', mode: 'managed', type: 'aws_lambda_function', change: { actions: ['update'], before: { version: '6' }, after: {}, after_unknown: { version: true } } },
+        ...(retry
+          ? []
+          : [{ address: 'aws_lambda_function.greeting-function_1D50C93D', mode: 'managed', type: 'aws_lambda_function', change: { actions: ['update'], before: { version: '6' }, after: {}, after_unknown: { version: true } } }]),
         ...(gradual
           ? [
-              { address: 'terraform_data.release_94AF7AAB', mode: 'managed', type: 'terraform_data', change: { actions: ['delete', 'create'], before: {}, after: {} } },
+              {
+                address: 'terraform_data.release_94AF7AAB',
+                mode: 'managed',
+                type: 'terraform_data',
+                change: { actions: ['delete', 'create'], before: {}, after: {} },
+                ...(retry ? { action_reason: 'replace_because_tainted' } : { action_reason: 'replace_by_triggers' }),
+              },
               {
                 address: 'aws_codedeploy_deployment_config.release_config_190EB430',
                 mode: 'managed',
@@ -199,9 +207,24 @@ describe('summary.md', () => {
       '> **Release: standard publishes a new function version, all at once: Terraform moves the alias to the new version.**',
     );
     expect(renderSummary({ environment: 'dev', offline: false, plans: [create] })).not.toContain('Release:');
+    // A release whose runner failed (tainted): the plan starts it again, publishing nothing.
+    expect(renderSummary({ environment: 'prod', offline: false, plans: [releasing(true, true)] })).toContain(
+      '> **Release: standard retries a release that did not start or end (its runner failed, so Terraform tainted its trigger), canary by CodeDeploy: 10% of traffic',
+    );
     // Only the release trigger's replacement goes unflagged: any other terraform_data destroyed or replaced is called out.
     const other = summarizePlanJson('standard', { resource_changes: [{ address: 'terraform_data.cleanup', mode: 'managed', type: 'terraform_data', change: { actions: ['delete'], before: {}, after: null } }] });
     expect(renderSummary({ environment: 'prod', offline: false, plans: [other] })).toContain('> **Warning: standard replaces 0 and destroys 1 resources:** `terraform_data.cleanup` (destroy)');
+  });
+
+  it("fails a summary whose callouts were dropped or changed (a pull request's job forged it), naming the stack and what this checkout summarizes", () => {
+    const plans = [releasing(true), update];
+    const genuine = renderSummary({ environment: 'prod', offline: false, plans });
+    expect(summaryProblems(genuine, plans)).toEqual([]);
+    const withoutRelease = genuine.replace(/^> \*\*Release: standard .*\n\n/m, '');
+    expect(summaryProblems(withoutRelease, plans)).toEqual([expect.stringContaining('stack standard: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n  > **Release: standard publishes')]);
+    const withoutWarning = genuine.replace(/^> \*\*Warning: premium .*\n\n/m, '');
+    expect(withoutWarning).not.toBe(genuine);
+    expect(summaryProblems(withoutWarning, plans)).toEqual([expect.stringMatching(/^stack premium: .*\n {2}> \*\*Warning: premium replaces 1 and destroys 1 resources/)]);
   });
 
   it('lists every warning Terraform printed, and says when the plan was made offline', () => {
