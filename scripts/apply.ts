@@ -194,10 +194,12 @@ async function prepareStacks(
       }),
     );
     const found = checked.flat();
+    // In the bundle's order, as `npm run plan` summarized them (the checks above end in any order).
+    summaries.sort((a, b) => wanted.findIndex((stack) => stack.name === a.stack) - wanted.findIndex((stack) => stack.name === b.stack));
     // What the reviewers read must be what is applied: the pull request's job wrote summary.md.
     const reviewedSummary = path.join(options.bundleDir, 'summary.md');
     if (!found.length && !fs.existsSync(reviewedSummary)) found.push(`the bundle has no summary.md, the summary reviewers read; ${REPLAN_HINT}`);
-    else if (!found.length) found.push(...summaryProblems(fs.readFileSync(reviewedSummary, 'utf8'), summaries));
+    else if (!found.length) found.push(...summaryProblems(fs.readFileSync(reviewedSummary, 'utf8'), options.environment, summaries));
     if (found.length) throw new BundleRefused(found);
     const target = path.join(options.projectRoot, 'cdktf.out');
     fs.rmSync(target, { recursive: true, force: true });
@@ -276,7 +278,7 @@ export async function applyBundle(options: ApplyBundleOptions): Promise<ApplyBun
           `stack ${stack.name} failed to apply${applied.length ? ` (applied before it: ${applied.join(', ')})` : ' (nothing applied before it)'}` +
             `${rest.length ? `; not applied: ${rest.join(', ')}` : ''}:\n${message}\n` +
             `Next: fix the cause above, then plan again from this commit (npm run plan; in the workflows, a pull request) and apply that plan: ` +
-            `${applied.length ? `the state of ${applied.join(', ')} moved, so this bundle is refused for them now` : 'this bundle may be applied again once the cause is gone, as nothing was applied'}.`,
+            `${applied.length ? `the state of ${applied.join(', ')} moved, so this bundle is refused for them now` : `a failed apply keeps what it finished, so the state of ${stack.name} may have moved and this bundle be refused for it`}.`,
           result,
         );
       }
@@ -335,7 +337,7 @@ function releaseOutcomes(file: string, stack: string): ReleaseOutcome[] {
       try {
         return JSON.parse(line) as ReleaseOutcome;
       } catch {
-        return { functionName: stack, targetVersion: '(unknown)', status: 'failed', reason: `its release runner recorded an unreadable outcome: ${line.slice(0, 200)}` } as ReleaseOutcome;
+        return { functionName: stack, targetVersion: '(unknown)', status: 'unknown', reason: `its release runner recorded an unreadable outcome: ${line.slice(0, 200)}` } as ReleaseOutcome;
       }
     });
 }
@@ -344,8 +346,12 @@ function describeUnreleased(outcome: ReleaseOutcome): string {
   const what = `its release of ${outcome.functionName} version ${outcome.targetVersion}`;
   const live = outcome.liveVersion ? `; live serves version ${outcome.liveVersion}` : '';
   if (outcome.status === 'rolled-back') return `${what} was rolled back (${outcome.reason})${live}`;
-  if (outcome.status !== 'failed') return `${what} ended ${JSON.stringify(outcome.status)}, not succeeded${live}`;
-  return `${what} did not run: ${outcome.reason}${live}`;
+  if (outcome.status === 'failed') return `${what} did not start: ${outcome.reason}${live}`;
+  if (outcome.status === 'unknown' && outcome.deploymentId) {
+    return `${what} started (CodeDeploy deployment ${outcome.deploymentId}) but its end is unknown (${outcome.reason}); CodeDeploy completes it or rolls it back on its own: see that deployment`;
+  }
+  if (outcome.status === 'unknown') return `${what} has no known end: ${outcome.reason}`;
+  return `${what} ended ${JSON.stringify(outcome.status)}, not succeeded${live}`;
 }
 
 async function main(): Promise<number> {

@@ -17,6 +17,7 @@ import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand, UpdateAli
 import { TIERS } from '../src/config/environment-config';
 import { loadEnvironment, tierBaseName } from '../src/config/load-environment';
 import { synthSettingsFrom } from '../src/config/synth-settings';
+import { pastReleases } from '../src/release/release-history';
 import { UNFINISHED_STATUSES } from '../src/release/release-runner';
 import { releaseDeploymentGroupName } from '../src/rules/release-catalog';
 import { environmentCredentials } from './lib/environment-credentials';
@@ -108,23 +109,8 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
 
 /** The version the newest successful release of `target` moved the alias from (its AppSpec's CurrentVersion). */
 async function versionReleasedFrom(codedeploy: CodeDeployClient, functionName: string, target: string): Promise<string | undefined> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await codedeploy.send(new ListDeploymentsCommand({ applicationName: functionName, deploymentGroupName: releaseDeploymentGroupName(functionName, ALIAS), includeOnlyStatuses: ['Succeeded'], nextToken }));
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const infos = await Promise.all(ids.map(async (deploymentId) => (await codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo ?? {}));
-  for (const info of infos.sort((a, b) => new Date(b.createTime ?? 0).getTime() - new Date(a.createTime ?? 0).getTime())) {
-    try {
-      const properties = Object.values<any>(JSON.parse(info.revision?.appSpecContent?.content ?? '{}').Resources?.[0] ?? {})[0]?.Properties;
-      if (properties && String(properties.TargetVersion) === target) return String(properties.CurrentVersion);
-    } catch {
-      // Not an AppSpec of ours: not a release to go back from.
-    }
-  }
-  return undefined;
+  const succeeded = await pastReleases(codedeploy, functionName, releaseDeploymentGroupName(functionName, ALIAS), ['Succeeded']);
+  return succeeded.find((release) => release.targetVersion === target)?.currentVersion;
 }
 
 if (require.main === module) {

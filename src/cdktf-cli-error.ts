@@ -8,7 +8,8 @@ export const ERROR_STACK = 'configuration-error';
  * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS so that it prints error annotations itself.
  */
 export function runByCdktfCli(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.CDKTF_OUTDIR) && env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS === 'true';
+  // Set, whatever its value, as cdktf's own StackSynthesizer reads it.
+  return Boolean(env.CDKTF_OUTDIR) && env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
 }
 
 /**

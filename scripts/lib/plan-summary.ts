@@ -45,7 +45,7 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
   const lines: string[] = [drift ? `# Drift: ${environment} (AWS against the state, refresh-only)` : `# Terraform plan: ${environment}`, ''];
   // What loses an object, or Terraform's hold on one, first: replaces, destroys, forgets.
   for (const plan of plans.filter((candidate) => candidate.release)) {
-    const what = plan.release!.retry ? 'retries a release that did not start or end (its runner failed, so Terraform tainted its trigger)' : 'publishes a new function version';
+    const what = plan.release!.retry ? 'retries a release that did not start (its runner failed, so Terraform tainted its trigger)' : 'publishes a new function version';
     lines.push(`> **Release: ${plan.stack} ${what}, ${plan.release!.how}.**`, '');
   }
   for (const plan of plans) {
@@ -107,34 +107,47 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
 }
 
 /**
- * The lines of a summary that say what a stack's plan does: the callouts at the top (a release,
- * a replace or destroy, an import or move: a forged summary must not drop one), its counts
- * (warnings left out: init's may differ from machine to machine) and each changed resource, as
- * `renderSummary` writes them.
+ * A summary as reviewers read it, with what may differ between the machine that planned and
+ * the one that applies left out: each stack's plan and init warnings (the last column of the
+ * counts table, and the lines after "Plan warnings"). Those lines are checked for form instead:
+ * a `<` there could open an HTML comment or `<details>` and hide the sections after it.
  */
-export function summaryRows(summary: string, stack: string): string[] {
-  const lines = summary.split('\n');
-  const callouts = lines.filter((line) => ['Release', 'Warning', 'State'].some((kind) => line.startsWith(`> **${kind}: ${stack} `)));
-  const counts = lines.find((line) => line.startsWith(`| ${stack} |`));
-  const start = lines.indexOf(`## ${stack}`);
-  const end = lines.findIndex((line, index) => index > start && line.startsWith('## '));
-  const section = start < 0 ? [] : lines.slice(start + 1, end < 0 ? undefined : end);
-  return [...callouts, ...(counts ? [counts.replace(/\| [^|]*\|$/, '|')] : []), ...section.filter((line) => line.startsWith('| `'))];
+function comparableSummary(summary: string): { lines: string[]; problems: string[] } {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  let inWarnings = false;
+  summary.split('\n').forEach((line, index) => {
+    if (line.startsWith('## ')) inWarnings = false;
+    else if (/^Plan warnings(: none|:)$/.test(line)) inWarnings = true;
+    if (!inWarnings) {
+      lines.push(/^\| [^|]+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|$/.test(line) ? line.replace(/ \d+ \|$/, ' |') : line);
+      return;
+    }
+    if (!(line === '' || /^Plan warnings(: none|:)$/.test(line) || line === 'Init warnings:' || /^- [^<]*$/.test(line))) {
+      problems.push(`line ${index + 1} is not a warning as the summary lists them (a "- " line without "<"): ${JSON.stringify(line.slice(0, 120))}`);
+    }
+  });
+  return { lines, problems };
 }
 
 /**
  * Where the summary reviewers read (`summary.md`, as the pull request's own job wrote it) is not
- * a summary of `plans` (what this checkout will apply, summarized by this checkout's code): one
- * sentence per stack; empty when each stack's rows are the same.
+ * the summary of `plans` (what this checkout will apply, summarized by this checkout's code):
+ * the whole of it is compared, callouts, tables, outputs and any text around them, so nothing
+ * can be hidden from reviewers or left out; only warnings may differ (`comparableSummary`).
+ * Empty when they agree.
  */
-export function summaryProblems(reviewedSummary: string, plans: readonly StackPlan[]): string[] {
-  const rendered = renderSummary({ environment: '', offline: false, plans });
-  return plans.flatMap((plan) => {
-    const [told, doing] = [summaryRows(reviewedSummary, plan.stack), summaryRows(rendered, plan.stack)];
-    if (JSON.stringify(told) === JSON.stringify(doing)) return [];
-    return [
-      `stack ${plan.stack}: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n  ${doing.join('\n  ')}\n` +
-        'the pull request\'s job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed',
-    ];
-  });
+export function summaryProblems(reviewedSummary: string, environment: string, plans: readonly StackPlan[]): string[] {
+  const told = comparableSummary(reviewedSummary);
+  const doing = comparableSummary(renderSummary({ environment, offline: false, plans })).lines;
+  const fix = "the pull request's job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed";
+  if (told.problems.length) return told.problems.map((problem) => `the summary reviewers read (summary.md): ${problem}; ${fix}`);
+  const at = told.lines.findIndex((line, index) => line !== doing[index]);
+  if (at < 0 && told.lines.length === doing.length) return [];
+  const line = at < 0 ? Math.min(told.lines.length, doing.length) : at;
+  const show = (text: string | undefined) => (text === undefined ? '(the end)' : JSON.stringify(text.slice(0, 200)));
+  return [
+    `the summary reviewers read (summary.md) is not the summary of what this checkout will apply: where it reads ${show(told.lines[line])}, ` +
+      `this checkout's summary reads ${show(doing[line])}; ${fix}`,
+  ];
 }

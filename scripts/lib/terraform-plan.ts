@@ -81,8 +81,8 @@ export interface PlannedRelease {
   readonly by: 'CodeDeploy' | 'Terraform';
   readonly how: string;
   /**
-   * The release trigger is replaced because an earlier release never started or its end was
-   * unknown (its runner failed, so Terraform tainted it): this plan starts that release again.
+   * The release trigger is replaced, with the same version, because the release of that
+   * version never started (its runner failed, so Terraform tainted it): this plan starts it again.
    */
   readonly retry?: true;
 }
@@ -316,7 +316,9 @@ function releaseOf(resourceChanges: readonly any[]): PlannedRelease | undefined 
       : linear
         ? `linear by CodeDeploy: ${linear.percentage}% more traffic on the new version every ${linear.interval} min, rolled back on an alarm`
         : 'by CodeDeploy';
-    return { by: 'CodeDeploy', how, ...(gradual.action_reason === 'replace_because_tainted' && { retry: true as const }) };
+    // Tainted, with the same version: a retry. With a new version (Terraform still says tainted), a release of that version.
+    const sameVersion = !gradual.change.after_unknown?.triggers_replace && JSON.stringify(gradual.change.before?.triggers_replace) === JSON.stringify(gradual.change.after?.triggers_replace);
+    return { by: 'CodeDeploy', how, ...(gradual.action_reason === 'replace_because_tainted' && sameVersion && { retry: true as const }) };
   }
   const alias = resourceChanges.find((change) => change.mode === 'managed' && change.type === 'aws_lambda_alias' && change.change.actions.includes('update'));
   const moves = alias && (alias.change.after_unknown?.function_version === true || alias.change.before?.function_version !== alias.change.after?.function_version);

@@ -67,8 +67,8 @@ export interface GradualReleaseProps {
  *
  * A rolled-back release does not fail `terraform apply`: a failing provisioner taints the
  * resource, and the next apply would release the rolled-back version again. A release that
- * never started (or whose end the runner could not learn) does fail it, so the next plan
- * replaces the tainted resource and tries again (`releaseExitCode`). The runner prints the
+ * never started does fail it, so the next plan replaces the tainted resource and starts it
+ * again (`releaseExitCode`); a retry never starts a version CodeDeploy rolled back. The runner prints the
  * outcome and records it where `RELEASE_OUTCOME_FILE` says, which `npm run apply` sets and
  * checks (docs/releases-and-rollback.md, "How a release runs").
  */

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { pastReleases } from './release-history';
 
 /** What the release resource passes. */
 export interface ReleaseInputs {
@@ -48,7 +49,11 @@ export interface ReleaseInputs {
 export interface ReleaseOutcome {
   readonly functionName: string;
   readonly targetVersion: string;
-  readonly status: 'unchanged' | 'succeeded' | 'rolled-back' | 'failed';
+  /**
+   * `failed`: no deployment started (the next plan retries it); `unknown`: a deployment started
+   * but the runner could not follow it to its end (CodeDeploy ends it on its own).
+   */
+  readonly status: 'unchanged' | 'succeeded' | 'rolled-back' | 'failed' | 'unknown';
   /** The version the alias serves at the end. */
   readonly liveVersion?: string;
   readonly deploymentId?: string;
@@ -123,13 +128,27 @@ const DONE = new Set(['Succeeded', 'Failed', 'Stopped']);
 /** A deployment's statuses before it ends: one of them holds the group (one deployment at a time). */
 export const UNFINISHED_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
 
-/** Runs one release to its end, printing as it goes. */
-export async function runRelease(inputs: ReleaseInputs, print: (line: string) => void = (line) => console.log(`release: ${line}`)): Promise<ReleaseOutcome> {
+/** The AWS clients a release uses. */
+export interface ReleaseClients {
+  readonly lambda: LambdaClient;
+  readonly codedeploy: CodeDeployClient;
+  readonly cloudwatch: CloudWatchClient;
+}
+
+/** Clients in the function's region, acting as `roleArn` where it is set. */
+export function releaseClients(inputs: ReleaseInputs): ReleaseClients {
   const credentials = inputs.roleArn ? fromTemporaryCredentials({ params: { RoleArn: inputs.roleArn, RoleSessionName: `release-${inputs.functionName}`.slice(0, 64) }, clientConfig: { region: inputs.region } }) : undefined;
   const config = { region: inputs.region, ...(credentials ? { credentials } : {}) };
-  const lambda = new LambdaClient(config);
-  const codedeploy = new CodeDeployClient(config);
-  const cloudwatch = new CloudWatchClient(config);
+  return { lambda: new LambdaClient(config), codedeploy: new CodeDeployClient(config), cloudwatch: new CloudWatchClient(config) };
+}
+
+/** Runs one release to its end, printing as it goes. */
+export async function runRelease(
+  inputs: ReleaseInputs,
+  print: (line: string) => void = (line) => console.log(`release: ${line}`),
+  clients: ReleaseClients = releaseClients(inputs),
+): Promise<ReleaseOutcome> {
+  const { lambda, codedeploy, cloudwatch } = clients;
   const { functionName, alias, targetVersion } = inputs;
   const live = async () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
 
@@ -138,6 +157,17 @@ export async function runRelease(inputs: ReleaseInputs, print: (line: string) =>
   if (current === targetVersion && !Object.keys(before.RoutingConfig?.AdditionalVersionWeights ?? {}).length) {
     print(`${functionName}:${alias} serves version ${targetVersion} already; nothing to release`);
     return { functionName, targetVersion, status: 'unchanged', liveVersion: current };
+  }
+
+  // A version CodeDeploy rolled back (an alarm, a failure, a stop) is never released again by a
+  // retry (a release Terraform tainted when its run was cut short): that takes a new version.
+  const rolledBack = (await pastReleases(codedeploy, inputs.application, inputs.deploymentGroup, ['Failed', 'Stopped'])).find((release) => release.targetVersion === targetVersion);
+  if (rolledBack) {
+    const reason =
+      `CodeDeploy already rolled version ${targetVersion} back (deployment ${rolledBack.deploymentId}, ${rolledBack.status}); it is not released again: ` +
+      `ship a fixed version, or move ${alias} to it by hand (npm run rollback -- <tier> --to ${targetVersion})`;
+    print(`ROLLED BACK: ${reason}; ${alias} serves version ${current}`);
+    return { functionName, targetVersion, status: 'rolled-back', liveVersion: current, deploymentId: rolledBack.deploymentId, reason };
   }
 
   const appSpec = lambdaAppSpec(functionName, alias, current, targetVersion);
@@ -155,12 +185,31 @@ export async function runRelease(inputs: ReleaseInputs, print: (line: string) =>
     if ((error as Error).name !== 'DeploymentLimitExceededException') throw error;
     // One deployment per group at a time: an earlier release still runs (CodeDeploy finishes it whether or not its job is alive).
     const running = await codedeploy.send(new ListDeploymentsCommand({ applicationName: inputs.application, deploymentGroupName: inputs.deploymentGroup, includeOnlyStatuses: [...UNFINISHED_STATUSES] }));
-    const reason = `an earlier release of ${functionName} is still running (CodeDeploy deployment ${running.deployments?.join(', ') || 'unknown'}); wait for it to end, then apply again`;
+    const reason = `an earlier release of ${functionName} is still running (CodeDeploy deployment ${running.deployments?.join(', ') || 'unknown'}); wait for it to end, then plan and apply again (the plan starts this release again)`;
     print(reason);
     return { functionName, targetVersion, status: 'failed', liveVersion: current, reason };
   }
   print(`${functionName}:${alias} version ${current} → ${targetVersion}, CodeDeploy deployment ${deploymentId}`);
+  try {
+    return await followRelease(inputs, { lambda, codedeploy, cloudwatch }, deploymentId, print);
+  } catch (error) {
+    // The deployment exists and CodeDeploy ends it, here or not: never a blind retry of it.
+    const reason = `could not follow CodeDeploy deployment ${deploymentId} to its end: ${(error as Error).message}`;
+    print(`UNKNOWN: ${reason}; CodeDeploy completes it or rolls it back on its own`);
+    return { functionName, targetVersion, status: 'unknown', deploymentId, reason };
+  }
+}
 
+/** Follows a started deployment to its end, printing the shares as they move. */
+async function followRelease(
+  inputs: ReleaseInputs,
+  clients: { lambda: LambdaClient; codedeploy: CodeDeployClient; cloudwatch: CloudWatchClient },
+  deploymentId: string,
+  print: (line: string) => void,
+): Promise<ReleaseOutcome> {
+  const { lambda, codedeploy, cloudwatch } = clients;
+  const { functionName, alias, targetVersion } = inputs;
+  const live = async () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
   let info: DeploymentInfo = {};
   let totalMs: number | undefined;
   let last = '';
@@ -185,22 +234,27 @@ export async function runRelease(inputs: ReleaseInputs, print: (line: string) =>
     await new Promise((resolve) => setTimeout(resolve, inputs.pollSeconds * 1000));
   }
 
-  const after = (await live()).FunctionVersion as string;
+  // CodeDeploy has said how it ended: what follows only adds detail, and may fail without changing that.
+  const after = (await live().catch(() => undefined))?.FunctionVersion;
   if (info.status === 'Succeeded') {
-    print(`released: ${functionName}:${alias} serves version ${after}`);
-    return { functionName, targetVersion, status: 'succeeded', liveVersion: after, deploymentId };
+    print(`released: ${functionName}:${alias} serves version ${after ?? targetVersion}`);
+    return { functionName, targetVersion, status: 'succeeded', liveVersion: after ?? targetVersion, deploymentId };
   }
+  const alarming = await alarmsInAlarm(inputs, codedeploy, cloudwatch).catch(() => []);
+  const why = alarming.length ? `alarm ${alarming.join(', ')} in ALARM` : info.errorInformation?.message || `deployment ${info.status}`;
+  print(`ROLLED BACK: version ${targetVersion} of ${functionName} is not live (${why}); ${alias} serves ${after === undefined ? 'the version it served before' : `version ${after}`}`);
+  return { functionName, targetVersion, status: 'rolled-back', ...(after !== undefined && { liveVersion: after }), deploymentId, alarms: alarming, reason: why };
+}
+
+/** The deployment group's alarms in ALARM: the likely reason of a rollback. */
+async function alarmsInAlarm(inputs: ReleaseInputs, codedeploy: CodeDeployClient, cloudwatch: CloudWatchClient): Promise<string[]> {
   const group = (await codedeploy.send(new GetDeploymentGroupCommand({ applicationName: inputs.application, deploymentGroupName: inputs.deploymentGroup }))).deploymentGroupInfo;
   const watched = (group?.alarmConfiguration?.alarms ?? []).map((alarm) => alarm.name as string);
+  if (!watched.length) return [];
   // Filtered here too: not every implementation applies StateValue beside AlarmNames (moto does not).
-  const alarming = watched.length
-    ? ((await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: watched, StateValue: 'ALARM' }))).MetricAlarms ?? [])
-        .filter((alarm) => alarm.StateValue === 'ALARM')
-        .map((alarm) => alarm.AlarmName as string)
-    : [];
-  const why = alarming.length ? `alarm ${alarming.join(', ')} in ALARM` : info.errorInformation?.message;
-  print(`ROLLED BACK: version ${targetVersion} of ${functionName} is not live (${why || `deployment ${info.status}`}); ${alias} serves version ${after}`);
-  return { functionName, targetVersion, status: 'rolled-back', liveVersion: after, deploymentId, alarms: alarming, reason: why || `deployment ${info.status}` };
+  return ((await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: watched, StateValue: 'ALARM' }))).MetricAlarms ?? [])
+    .filter((alarm) => alarm.StateValue === 'ALARM')
+    .map((alarm) => alarm.AlarmName as string);
 }
 
 /** Appends `outcome` to `file` as one JSON line. */
@@ -210,12 +264,13 @@ export function recordOutcome(file: string | undefined, outcome: ReleaseOutcome)
 
 /**
  * The runner's exit status, which decides what Terraform does with the release resource. A
- * release that ended (succeeded, unchanged, or rolled back by CodeDeploy) exits 0: the resource
- * stays, and the next plan shows no change, so a rolled-back version is not released again. A
- * release that never started or whose end is unknown exits 1: the provisioner fails, Terraform
- * marks the resource tainted ("If a creation-time provisioner fails, the resource is marked as
- * tainted", https://developer.hashicorp.com/terraform/language/resources/provisioners/syntax),
- * and the next plan replaces it, which runs the release again.
+ * release that started exits 0 however it ends (succeeded, rolled back, or followed no further:
+ * CodeDeploy ends it on its own): the resource stays, and the next plan shows no change, so a
+ * rolled-back version is not released again. A release that never started exits 1: the
+ * provisioner fails, Terraform marks the resource tainted ("If a creation-time provisioner
+ * fails, the resource is marked as tainted",
+ * https://developer.hashicorp.com/terraform/language/resources/provisioners/syntax), and the
+ * next plan replaces it, which starts the release again.
  */
 export function releaseExitCode(outcome: ReleaseOutcome): 0 | 1 {
   return outcome.status === 'failed' ? 1 : 0;

@@ -17,6 +17,7 @@ import {
   CreateDeploymentConfigCommand,
   CreateDeploymentGroupCommand,
   GetDeploymentCommand,
+  ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -32,6 +33,7 @@ import {
 import { AwsEmulator, emulatorClientConfig, emulatorUnavailableReason, startAwsEmulator } from '../../scripts/emulator/aws-emulator';
 import { makeTempDir, processIds } from '../helpers';
 import { rollback } from '../../scripts/rollback';
+import { releaseExitCode, runRelease } from '../../src/release/release-runner';
 
 const skipReason = process.env.TEST_UNIT === '1' ? 'TEST_UNIT=1 (npm run test:unit): no emulator' : emulatorUnavailableReason();
 const describeEmulated = skipReason ? describe.skip : describe;
@@ -210,6 +212,30 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
       process.env = saved;
     }
     expect((await live()).FunctionVersion).toBe('1');
+
+    // The release runner, as Terraform runs it for a release it retries (tainted when its run was cut short).
+    const inputs = { application: name, deploymentGroup: `${name}-live`, functionName: name, alias: 'live', region: REGION, pollSeconds: 0.05 };
+    const deployments = async () => (await codedeploy.send(new ListDeploymentsCommand({ applicationName: name, deploymentGroupName: `${name}-live` }))).deployments ?? [];
+    const lines: string[] = [];
+    const before = await deployments();
+    // Version 2, which CodeDeploy rolled back, is not released again: no deployment, live stays on 1, and Terraform is not asked to retry.
+    const again = await runRelease({ ...inputs, targetVersion: '2' }, (line) => lines.push(line), { lambda, codedeploy, cloudwatch: undefined as never });
+    expect(again).toMatchObject({ status: 'rolled-back', liveVersion: '1', reason: expect.stringMatching(/^CodeDeploy already rolled version 2 back \(deployment [0-9a-f-]{36}, Stopped\); it is not released again: ship a fixed version/) });
+    expect(releaseExitCode(again)).toBe(0);
+    expect(await deployments()).toEqual(before);
+    expect((await live()).FunctionVersion).toBe('1');
+    // A release that started but cannot be followed (here CodeDeploy stops answering GetDeployment) is not failed, so never started again blindly.
+    let created = false;
+    const throttled = Object.assign(Object.create(codedeploy), {
+      send: (command: unknown) => {
+        created ||= command instanceof CreateDeploymentCommand;
+        return created && command instanceof GetDeploymentCommand ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) : codedeploy.send(command as never);
+      },
+    });
+    const unfollowed = await runRelease({ ...inputs, targetVersion: '3' }, (line) => lines.push(line), { lambda, codedeploy: throttled, cloudwatch: undefined as never });
+    expect(unfollowed).toMatchObject({ status: 'unknown', deploymentId: expect.stringMatching(/^[0-9a-f-]{36}$/), reason: expect.stringContaining('could not follow CodeDeploy deployment') });
+    expect(releaseExitCode(unfollowed)).toBe(0);
+    expect(lines).toContainEqual(expect.stringMatching(/^UNKNOWN: could not follow CodeDeploy deployment .*: Rate exceeded; CodeDeploy completes it or rolls it back on its own$/));
   });
 
   it("runs no other account's function when named by its ARN, as Lambda refuses without a resource policy, and hands out nothing of it", async () => {

@@ -212,6 +212,13 @@ describe('npm run apply', () => {
     expect(smoke).not.toHaveBeenCalled();
   });
 
+  it('says, when the first stack fails, that its state may have moved and the bundle be refused: plan again', async () => {
+    process.env.FAKE_FAIL = 'account-settings';
+    const failure = await apply().catch((error) => error);
+    expect(failure.message).toMatch(/^stack account-settings failed to apply \(nothing applied before it\); not applied: standard, premium:\n/);
+    expect(failure.message).toMatch(/Next: fix the cause above, then plan again from this commit \(npm run plan; in the workflows, a pull request\) and apply that plan: a failed apply keeps what it finished, so the state of account-settings may have moved and this bundle be refused for it\.$/);
+  });
+
   it("fails naming a release that never started, and that the next plan starts it again, when its runner fails Terraform's apply", async () => {
     process.env.FAKE_FAIL = 'standard';
     process.env.FAKE_OUTCOME_STACK = 'standard';
@@ -219,13 +226,18 @@ describe('npm run apply', () => {
     const failure = await apply().catch((error) => error);
     expect(failure).toBeInstanceOf(ApplyError);
     expect(failure.message).toContain(
-      'EntityAlreadyExists\nits release of hello-world-staging-standard version 7 did not run: an earlier release is still running; live serves version 6; Terraform marked its release tainted, so the next plan starts it again\nNext:',
+      'EntityAlreadyExists\nits release of hello-world-staging-standard version 7 did not start: an earlier release is still running; live serves version 6; Terraform marked its release tainted, so the next plan starts it again\nNext:',
     );
     expect(applies()).toEqual(['account-settings', 'standard']);
   });
 
   it.each([
-    ['an unreadable one', 'not json', 'its release of standard version (unknown) did not run: its release runner recorded an unreadable outcome: not json'],
+    ['an unreadable one', 'not json', 'its release of standard version (unknown) has no known end: its release runner recorded an unreadable outcome: not json'],
+    [
+      'a release it started but could not follow',
+      '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"unknown","deploymentId":"d-1","reason":"could not follow CodeDeploy deployment d-1 to its end: Rate exceeded"}',
+      'its release of hello-world-staging-standard version 7 started (CodeDeploy deployment d-1) but its end is unknown (could not follow CodeDeploy deployment d-1 to its end: Rate exceeded); CodeDeploy completes it or rolls it back on its own: see that deployment',
+    ],
     ['one of an unknown status', '{"functionName":"hello-world-staging-standard","targetVersion":"7","status":"pending"}', 'its release of hello-world-staging-standard version 7 ended "pending", not succeeded'],
   ])("fails when a stack's release runner records %s, as it fails a rollback", async (_what, line, message) => {
     process.env.FAKE_OUTCOME_STACK = 'standard';
@@ -249,7 +261,7 @@ describe('npm run apply', () => {
     replaceInBundle('summary.md', renderSummary({ environment: 'staging', offline: false, plans: STACKS.map((stack) => summarizePlanJson(stack, releasing)) }));
     const failure = await apply().catch((error) => error);
     expect(failure).toBeInstanceOf(ApplyError);
-    expect(failure.message).toContain('stack account-settings applied, but its release of account-settings version (new) did not run: its release runner recorded no outcome (did node run?); not applied: standard, premium.');
+    expect(failure.message).toContain('stack account-settings applied, but its release of account-settings version (new) did not start: its release runner recorded no outcome (did node run?); not applied: standard, premium.');
   });
 
   it('fails before applying anything when this checkout plans other changes than the reviewed plan shows, naming each address and no value', async () => {
@@ -281,9 +293,8 @@ describe('npm run apply', () => {
     const failure = await apply().catch((error) => error);
     expect(failure).toBeInstanceOf(BundleRefused);
     expect(failure.problems).toEqual([
-      'stack premium: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n' +
-        '  | premium | 0 | 1 | 0 | 0 | 0 | 0 | 0 |\n  | `aws_iam_role.role` | update |  |\n' +
-        "the pull request's job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed",
+      'the summary reviewers read (summary.md) is not the summary of what this checkout will apply: where it reads "| premium | 0 | 0 | 0 | 0 | 0 | 0 | 0 | |", ' +
+        `this checkout's summary reads "| premium | 0 | 1 | 0 | 0 | 0 | 0 | 0 | |"; the pull request's job summarized something else; plan again from this commit (npm run plan) and have that plan reviewed`,
     ]);
     expect(applies()).toEqual([]);
   });
@@ -392,6 +403,8 @@ describe('npm run apply', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
     manifest.files = Object.fromEntries(Object.entries(manifest.files).filter(([file]) => file.startsWith('account-settings') || file === 'summary.md'));
     fs.writeFileSync(path.join(bundle, 'manifest.json'), JSON.stringify(manifest));
+    // As `npm run plan -- account-settings` summarizes it: that stack only.
+    replaceInBundle('summary.md', renderSummary({ environment: 'staging', offline: false, plans: [summarizePlanJson('account-settings', { resource_changes: [{ address: 'aws_iam_role.role', mode: 'managed', type: 'aws_iam_role', change: { actions: ['update'] } }] })] }));
     await expect(apply()).rejects.toThrow(`the bundle holds the stacks ["account-settings"], but this apply is of staging's ["account-settings","standard","premium"]: a bundle is applied whole, every stack unless named (npm run apply -- plans/staging account-settings)`);
     await expect(apply({ stacks: ['standard'] })).rejects.toThrow(BundleRefused);
     await expect(apply({ stacks: ['gold'] })).rejects.toThrow('staging has no stack gold; its stacks are account-settings, standard, premium');

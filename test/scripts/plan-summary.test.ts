@@ -172,7 +172,7 @@ describe('summary.md', () => {
   });
 
   /** A plan of prod standard publishing a new version: the function updated, the alias updated or left to CodeDeploy. */
-  const releasing = (gradual: boolean, retry = false) =>
+  const releasing = (gradual: boolean, retry = false, newVersion = !retry) =>
     summarizePlanJson('standard', {
       resource_changes: [
         ...(retry
@@ -184,7 +184,12 @@ describe('summary.md', () => {
                 address: 'terraform_data.release_94AF7AAB',
                 mode: 'managed',
                 type: 'terraform_data',
-                change: { actions: ['delete', 'create'], before: {}, after: {} },
+                change: {
+                  actions: ['delete', 'create'],
+                  before: { triggers_replace: { version: '6' } },
+                  after: newVersion ? {} : { triggers_replace: { version: '6' } },
+                  after_unknown: newVersion ? { triggers_replace: true } : {},
+                },
                 ...(retry ? { action_reason: 'replace_because_tainted' } : { action_reason: 'replace_by_triggers' }),
               },
               {
@@ -209,22 +214,47 @@ describe('summary.md', () => {
     expect(renderSummary({ environment: 'dev', offline: false, plans: [create] })).not.toContain('Release:');
     // A release whose runner failed (tainted): the plan starts it again, publishing nothing.
     expect(renderSummary({ environment: 'prod', offline: false, plans: [releasing(true, true)] })).toContain(
-      '> **Release: standard retries a release that did not start or end (its runner failed, so Terraform tainted its trigger), canary by CodeDeploy: 10% of traffic',
+      '> **Release: standard retries a release that did not start (its runner failed, so Terraform tainted its trigger), canary by CodeDeploy: 10% of traffic',
     );
+    // Tainted, but with a new version too: that version is what the runner releases.
+    expect(renderSummary({ environment: 'prod', offline: false, plans: [releasing(true, true, true)] })).toContain('> **Release: standard publishes a new function version, canary by CodeDeploy');
     // Only the release trigger's replacement goes unflagged: any other terraform_data destroyed or replaced is called out.
     const other = summarizePlanJson('standard', { resource_changes: [{ address: 'terraform_data.cleanup', mode: 'managed', type: 'terraform_data', change: { actions: ['delete'], before: {}, after: null } }] });
     expect(renderSummary({ environment: 'prod', offline: false, plans: [other] })).toContain('> **Warning: standard replaces 0 and destroys 1 resources:** `terraform_data.cleanup` (destroy)');
   });
 
-  it("fails a summary whose callouts were dropped or changed (a pull request's job forged it), naming the stack and what this checkout summarizes", () => {
+  describe('compared with what this checkout will apply (summaryProblems)', () => {
     const plans = [releasing(true), update];
     const genuine = renderSummary({ environment: 'prod', offline: false, plans });
-    expect(summaryProblems(genuine, plans)).toEqual([]);
-    const withoutRelease = genuine.replace(/^> \*\*Release: standard .*\n\n/m, '');
-    expect(summaryProblems(withoutRelease, plans)).toEqual([expect.stringContaining('stack standard: the summary reviewers read (summary.md) is not a summary of what this checkout will apply, which is, as this checkout summarizes it:\n  > **Release: standard publishes')]);
-    const withoutWarning = genuine.replace(/^> \*\*Warning: premium .*\n\n/m, '');
-    expect(withoutWarning).not.toBe(genuine);
-    expect(summaryProblems(withoutWarning, plans)).toEqual([expect.stringMatching(/^stack premium: .*\n {2}> \*\*Warning: premium replaces 1 and destroys 1 resources/)]);
+    const refused = (forged: string) => {
+      expect(forged).not.toBe(genuine);
+      return summaryProblems(forged, 'prod', plans);
+    };
+
+    it('accepts the summary npm run plan wrote, whatever warnings the planning machine saw', () => {
+      expect(summaryProblems(genuine, 'prod', plans)).toEqual([]);
+      const elsewhere = renderSummary({ environment: 'prod', offline: false, plans: [{ ...releasing(true), warnings: ['Argument is deprecated: x -> y'], initWarnings: ['Incomplete lock file information for providers'] }, update] });
+      expect(summaryProblems(elsewhere, 'prod', plans)).toEqual([]);
+    });
+
+    it('fails a summary whose callouts were dropped, naming the line and what this checkout summarizes', () => {
+      expect(refused(genuine.replace(/^> \*\*Release: standard .*\n\n/m, ''))).toEqual([
+        expect.stringMatching(/^the summary reviewers read \(summary\.md\) is not the summary of what this checkout will apply: where it reads .*, this checkout's summary reads "> \*\*Release: standard publishes a new function version, canary by CodeDeploy.*plan again from this commit/),
+      ]);
+      expect(refused(genuine.replace(/^> \*\*Warning: premium .*\n\n/m, ''))).toEqual([expect.stringContaining("this checkout's summary reads \"> **Warning: premium replaces 1 and destroys 1 resources")]);
+    });
+
+    it.each([
+      ['the real summary in an HTML comment under a forged one', (text: string) => `${text.replace(/^(# .*\n)/, '$1<!--\n')}-->\n`],
+      ['callouts moved into a comment at the end', (text: string) => `${text.replace(/^> \*\*(Release|Warning).*\n\n/gm, '')}<!--\n${text.match(/^> \*\*(Release|Warning).*$/gm)!.join('\n')}\n-->\n`],
+      ['a look-alike counts row first', (text: string) => text.replace('| stack |', '|  standard | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n| stack |')],
+      ['text added at the end', (text: string) => `${text}\nNothing to see here.\n`],
+      ['a "warning" that opens an HTML comment', (text: string) => text.replace('Plan warnings: none', 'Plan warnings:\n\n- <!--')],
+    ])('fails a summary with %s', (_what, forge) => {
+      const problems = refused(forge(genuine));
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) expect(problem).toMatch(/^the summary reviewers read \(summary\.md\).*plan again from this commit/);
+    });
   });
 
   it('lists every warning Terraform printed, and says when the plan was made offline', () => {
