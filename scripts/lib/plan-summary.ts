@@ -98,9 +98,11 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
       for (const [name, value] of outputs) lines.push(`- \`${name}\`: ${value}`);
     }
     lines.push('', plan.warnings.length ? 'Plan warnings:' : 'Plan warnings: none');
-    if (plan.warnings.length) lines.push('', ...plan.warnings.map((warning) => `- ${cell(warning)}`));
+    // Written without `<` (as `&lt;`): the only lines apply does not compare may hold no HTML (comparableSummary).
+    const warningLine = (warning: string) => `- ${cell(warning).replace(/</g, '&lt;')}`;
+    if (plan.warnings.length) lines.push('', ...plan.warnings.map(warningLine));
     if (plan.initWarnings.length) {
-      lines.push('', 'Init warnings:', '', ...plan.initWarnings.map((warning) => `- ${cell(warning)}`));
+      lines.push('', 'Init warnings:', '', ...plan.initWarnings.map(warningLine));
     }
   }
   return `${lines.join('\n')}\n`;

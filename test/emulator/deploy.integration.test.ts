@@ -279,17 +279,27 @@ describeEmulated('deploy to the AWS emulator: apply, re-plan clean, change, inte
       // Terraform leaves the alias where CodeDeploy put it back, and does not release version 3 again.
       expect(await replanned(standard)).toEqual([true, []]);
       const next = await prodWith('Hallo');
-      // Someone's deployment holds the group (CodeDeploy runs one at a time): version 4's release cannot start.
+      // Someone's deployment holds the group (CodeDeploy runs one at a time): version 4's release
+      // cannot start. Linear every 10 min: 90 emulated minutes, longer than any apply here.
       const codedeploy = new CodeDeployClient(inProd());
       const { deploymentId: holding } = await codedeploy.send(
-        new CreateDeploymentCommand({ applicationName: RELEASED, deploymentGroupName: `${RELEASED}-live`, revision: { revisionType: 'AppSpecContent', appSpecContent: lambdaAppSpec(RELEASED, 'live', '2', '3') } }),
+        new CreateDeploymentCommand({
+          applicationName: RELEASED,
+          deploymentGroupName: `${RELEASED}-live`,
+          deploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
+          revision: { revisionType: 'AppSpecContent', appSpecContent: lambdaAppSpec(RELEASED, 'live', '2', '3') },
+        }),
       );
       const outcomes = path.join(makeTempDir('release-'), 'outcomes.jsonl');
-      const refused = await applyStack(next.standard, { env: { RELEASE_POLL_SECONDS: '1', RELEASE_OUTCOME_FILE: outcomes } }).then(
-        () => new Error('the apply succeeded'),
-        (error: Error) => error,
-      );
-      await codedeploy.send(new StopDeploymentCommand({ deploymentId: holding, autoRollbackEnabled: true }));
+      let refused: Error;
+      try {
+        refused = await applyStack(next.standard, { env: { RELEASE_POLL_SECONDS: '1', RELEASE_OUTCOME_FILE: outcomes } }).then(
+          () => new Error('the apply succeeded'),
+          (error: Error) => error,
+        );
+      } finally {
+        await codedeploy.send(new StopDeploymentCommand({ deploymentId: holding, autoRollbackEnabled: true }));
+      }
       expect(refused.message).toMatch(/local-exec provisioner error/);
       expect(JSON.parse(fs.readFileSync(outcomes, 'utf8'))).toMatchObject({ status: 'failed', targetVersion: '4', reason: expect.stringContaining(`an earlier release of ${RELEASED} is still running`) });
       // Version 4 is published but not released: the plan starts its release again, and only that.

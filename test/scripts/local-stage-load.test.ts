@@ -20,7 +20,8 @@ describe('the local stage under load', () => {
   let url: string;
 
   beforeAll(async () => {
-    // Throttling at API Gateway's burst ceiling, so every request reaches the function.
+    // Throttling at API Gateway's burst ceiling (5,000), so every request reaches the function:
+    // the proxy method's half of it (2,500, ProxyApi) holds a round, and refills between rounds.
     const dir = checkout();
     fs.cpSync(path.join(PROJECT_ROOT, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
     const file = path.join(dir, 'environments', 'dev.json');
@@ -51,13 +52,16 @@ describe('the local stage under load', () => {
     await exited;
   });
 
-  it('answers 3 rounds of 3,000 requests over 50 connections with 200s only, no 5XX, no failure and flat memory', async () => {
+  it('answers 3 rounds of 2,000 requests over 50 connections with 200s only, no 5XX, no failure and flat memory', async () => {
     const rounds: { ok: number; fiveXx: number; errors: number; rssMb: number }[] = [];
     for (let round = 0; round < 3; round++) {
-      const result = await autocannon({ url: `${url}?name=David`, connections: 50, amount: 3000, timeout: 10 });
+      // A second for the method's bucket to fill again (2,500 a second): a fast machine's round
+      // outruns its rate, and would be answered 429 as API Gateway would.
+      if (round) await new Promise((resolve) => setTimeout(resolve, 1000));
+      const result = await autocannon({ url: `${url}?name=David`, connections: 50, amount: 2000, timeout: 10 });
       rounds.push({ ok: result['2xx'], fiveXx: result['5xx'], errors: result.errors + result.timeouts, rssMb: rssMb(server.pid!) });
     }
-    for (const round of rounds) expect([round.ok, round.fiveXx, round.errors]).toEqual([3000, 0, 0]);
+    for (const round of rounds) expect([round.ok, round.fiveXx, round.errors]).toEqual([2000, 0, 0]);
     // After the first round the server is warm: later rounds must not keep growing it.
     expect(rounds[2].rssMb - rounds[0].rssMb).toBeLessThan(25);
   }, 120_000);

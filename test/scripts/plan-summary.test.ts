@@ -233,7 +233,8 @@ describe('summary.md', () => {
 
     it('accepts the summary npm run plan wrote, whatever warnings the planning machine saw', () => {
       expect(summaryProblems(genuine, 'prod', plans)).toEqual([]);
-      const elsewhere = renderSummary({ environment: 'prod', offline: false, plans: [{ ...releasing(true), warnings: ['Argument is deprecated: x -> y'], initWarnings: ['Incomplete lock file information for providers'] }, update] });
+      const elsewhere = renderSummary({ environment: 'prod', offline: false, plans: [{ ...releasing(true), warnings: ['Argument is deprecated: x -> y', 'Value <unknown> ignored'], initWarnings: ['Incomplete lock file information for providers'] }, update] });
+      expect(elsewhere).toContain('- Value &lt;unknown> ignored');
       expect(summaryProblems(elsewhere, 'prod', plans)).toEqual([]);
     });
 
