@@ -110,7 +110,7 @@ export async function rollback(args: RollbackArgs, environmentName: string, proj
 /** The version the newest successful release of `target` moved the alias from (its AppSpec's CurrentVersion). */
 async function versionReleasedFrom(codedeploy: CodeDeployClient, functionName: string, target: string): Promise<string | undefined> {
   const succeeded = await pastReleases(codedeploy, functionName, releaseDeploymentGroupName(functionName, ALIAS), ['Succeeded']);
-  return succeeded.find((release) => release.targetVersion === target)?.currentVersion;
+  return succeeded.find((release) => release.functionName === functionName && release.alias === ALIAS && release.targetVersion === target)?.currentVersion;
 }
 
 if (require.main === module) {

@@ -10,9 +10,11 @@ different version refuses to start rather than test against answers nobody has c
 docs/local-aws.md lists the same differences ("Where moto 5.2.1 differs from AWS").
 """
 import base64
+import calendar
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -412,9 +414,12 @@ codedeploy_models.DeploymentGroup.to_dict = _group_dict
 
 
 def _epoch(value):
+    # Epoch seconds with their fraction, as AWS answers (moto keeps milliseconds in its ISO
+    # string): the release runner compares a deployment's createTime with a version's time.
     if value is None or isinstance(value, (int, float)):
         return value
-    return time.mktime(time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+    fraction = re.match(r"\.(\d+)", value[19:])
+    return calendar.timegm(time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")) + (float("0." + fraction.group(1)) if fraction else 0.0)
 
 
 _deployment_to_dict = codedeploy_models.DeploymentInfo.to_dict

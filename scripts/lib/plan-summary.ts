@@ -28,7 +28,15 @@ export function renderFailedSummary({ environment, failures, plans }: FailedSumm
   return `${lines.join('\n')}`;
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * A value from a plan, made one line of plain Markdown text: `|` escaped, line breaks and other
+ * control characters (a lone CR breaks a line in Markdown too) made spaces, `<` written `&lt;`
+ * so that no value opens HTML (a comment or `<details>` would hide what follows it).
+ */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/</g, '&lt;');
+
+/** At most this many warnings a stack, each cut to this many characters, in a summary. */
+export const SUMMARY_WARNINGS = { count: 20, length: 300 } as const;
 
 /** The action column: what happens to the object, with an import or a move it comes with. */
 function actionCell(change: ResourceChange): string {
@@ -95,14 +103,17 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
     const outputs = Object.entries(plan.outputs);
     if (outputs.length) {
       lines.push('', 'Outputs:', '');
-      for (const [name, value] of outputs) lines.push(`- \`${name}\`: ${value}`);
+      for (const [name, value] of outputs) lines.push(`- \`${cell(name)}\`: ${cell(value)}`);
     }
     lines.push('', plan.warnings.length ? 'Plan warnings:' : 'Plan warnings: none');
-    // Written without `<` (as `&lt;`): the only lines apply does not compare may hold no HTML (comparableSummary).
-    const warningLine = (warning: string) => `- ${cell(warning).replace(/</g, '&lt;')}`;
-    if (plan.warnings.length) lines.push('', ...plan.warnings.map(warningLine));
+    // The one part apply does not compare (comparableSummary): bounded, and plain text.
+    const warningLines = (warnings: readonly string[]) => [
+      ...warnings.slice(0, SUMMARY_WARNINGS.count).map((warning) => `- ${cell(warning).slice(0, SUMMARY_WARNINGS.length)}`),
+      ...(warnings.length > SUMMARY_WARNINGS.count ? [`- and ${warnings.length - SUMMARY_WARNINGS.count} more`] : []),
+    ];
+    if (plan.warnings.length) lines.push('', ...warningLines(plan.warnings));
     if (plan.initWarnings.length) {
-      lines.push('', 'Init warnings:', '', ...plan.initWarnings.map(warningLine));
+      lines.push('', 'Init warnings:', '', ...warningLines(plan.initWarnings));
     }
   }
   return `${lines.join('\n')}\n`;
@@ -110,24 +121,33 @@ export function renderSummary({ environment, offline, plans, drift = false }: Su
 
 /**
  * A summary as reviewers read it, with what may differ between the machine that planned and
- * the one that applies left out: each stack's plan and init warnings (the last column of the
- * counts table, and the lines after "Plan warnings"). Those lines are checked for form instead:
- * a `<` there could open an HTML comment or `<details>` and hide the sections after it.
+ * the one that applies made one placeholder line: each stack's plan and init warnings (the
+ * lines from "Plan warnings" to the next stack), and the last column of the counts table. A
+ * forged warnings block where this checkout's summary has none adds a placeholder, so it does
+ * not compare. What is skipped is checked for form instead: a stack's warnings as
+ * `renderSummary` writes them (`SUMMARY_WARNINGS`), plain text. No line of the summary may hold
+ * a control character (a lone CR breaks a Markdown line, and would smuggle one into another).
  */
 function comparableSummary(summary: string): { lines: string[]; problems: string[] } {
   const lines: string[] = [];
   const problems: string[] = [];
-  let inWarnings = false;
+  let warnings: number | undefined;
   summary.split('\n').forEach((line, index) => {
-    if (line.startsWith('## ')) inWarnings = false;
-    else if (/^Plan warnings(: none|:)$/.test(line)) inWarnings = true;
-    if (!inWarnings) {
-      lines.push(/^\| [^|]+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|$/.test(line) ? line.replace(/ \d+ \|$/, ' |') : line);
+    const where = `line ${index + 1}`;
+    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) problems.push(`${where} holds a control character (${JSON.stringify(line.slice(0, 80))})`);
+    if (line.startsWith('## ')) warnings = undefined;
+    else if (/^Plan warnings(: none|:)$/.test(line)) {
+      warnings = 0;
+      lines.push('(warnings)');
       return;
     }
-    if (!(line === '' || /^Plan warnings(: none|:)$/.test(line) || line === 'Init warnings:' || /^- [^<]*$/.test(line))) {
-      problems.push(`line ${index + 1} is not a warning as the summary lists them (a "- " line without "<"): ${JSON.stringify(line.slice(0, 120))}`);
+    if (warnings === undefined) {
+      lines.push(/^\| [^|]+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d{1,3} \|$/.test(line) ? line.replace(/ \d+ \|$/, ' |') : line);
+      return;
     }
+    if (line === '' || line === 'Init warnings:') return;
+    if (/^- [^<]*$/.test(line) && line.length <= SUMMARY_WARNINGS.length + 2 && ++warnings <= 2 * (SUMMARY_WARNINGS.count + 1)) return;
+    problems.push(`${where} is not a warning as the summary lists them (a "- " line of plain text, at most ${SUMMARY_WARNINGS.count} a stack): ${JSON.stringify(line.slice(0, 120))}`);
   });
   return { lines, problems };
 }

@@ -25,9 +25,9 @@ import {
   GetDeploymentGroupCommand,
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { pastReleases } from './release-history';
+import { lambdaTime, pastReleases } from './release-history';
 
 /** What the release resource passes. */
 export interface ReleaseInputs {
@@ -125,6 +125,8 @@ export function progressLine(current: string, target: string, targetWeight: numb
 }
 
 const DONE = new Set(['Succeeded', 'Failed', 'Stopped']);
+/** Lambda's and CodeDeploy's clocks may disagree by this much (a version's time against a deployment's). */
+const CLOCK_SKEW_MS = 1000;
 /** A deployment's statuses before it ends: one of them holds the group (one deployment at a time). */
 export const UNFINISHED_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
 
@@ -161,7 +163,13 @@ export async function runRelease(
 
   // A version CodeDeploy rolled back (an alarm, a failure, a stop) is never released again by a
   // retry (a release Terraform tainted when its run was cut short): that takes a new version.
-  const rolledBack = (await pastReleases(codedeploy, inputs.application, inputs.deploymentGroup, ['Failed', 'Stopped'])).find((release) => release.targetVersion === targetVersion);
+  // Only deployments of this alias made since the version was published count: version numbers
+  // are predictable, and one made before (which fails: no such version) must not bar it.
+  const published = lambdaTime((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: targetVersion }))).LastModified);
+  const since = published === undefined ? undefined : published - CLOCK_SKEW_MS;
+  const rolledBack = (await pastReleases(codedeploy, inputs.application, inputs.deploymentGroup, ['Failed', 'Stopped'], since)).find(
+    (release) => release.functionName === functionName && release.alias === alias && release.targetVersion === targetVersion,
+  );
   if (rolledBack) {
     const reason =
       `CodeDeploy already rolled version ${targetVersion} back (deployment ${rolledBack.deploymentId}, ${rolledBack.status}); it is not released again: ` +

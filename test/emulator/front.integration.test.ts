@@ -224,6 +224,18 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
     expect(releaseExitCode(again)).toBe(0);
     expect(await deployments()).toEqual(before);
     expect((await live()).FunctionVersion).toBe('1');
+    // A deployment naming a version before it exists (version numbers are predictable) fails,
+    // and does not bar that version's release once it is published.
+    const early = JSON.stringify({ version: '0.0', Resources: [{ fn: { Type: 'AWS::Lambda::Function', Properties: { Name: name, Alias: 'live', CurrentVersion: '1', TargetVersion: '4' } } }] });
+    const { deploymentId: premature } = await codedeploy.send(
+      new CreateDeploymentCommand({ applicationName: name, deploymentGroupName: `${name}-live`, deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce', revision: { revisionType: 'AppSpecContent', appSpecContent: { content: early } } }),
+    );
+    const status = async () => (await codedeploy.send(new GetDeploymentCommand({ deploymentId: premature }))).deploymentInfo?.status;
+    for (let tries = 0; (await status()) !== 'Failed' && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await status()).toBe('Failed');
+    // Beyond the runner's allowance for two clocks (1 s), as any real publish would be.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code('four'), Publish: true }));
     // A release that started but cannot be followed (here CodeDeploy stops answering GetDeployment) is not failed, so never started again blindly.
     let created = false;
     const throttled = Object.assign(Object.create(codedeploy), {
@@ -232,7 +244,7 @@ describeEmulated('the local AWS, against a web page and a curious process', () =
         return created && command instanceof GetDeploymentCommand ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) : codedeploy.send(command as never);
       },
     });
-    const unfollowed = await runRelease({ ...inputs, targetVersion: '3' }, (line) => lines.push(line), { lambda, codedeploy: throttled, cloudwatch: undefined as never });
+    const unfollowed = await runRelease({ ...inputs, targetVersion: '4' }, (line) => lines.push(line), { lambda, codedeploy: throttled, cloudwatch: undefined as never });
     expect(unfollowed).toMatchObject({ status: 'unknown', deploymentId: expect.stringMatching(/^[0-9a-f-]{36}$/), reason: expect.stringContaining('could not follow CodeDeploy deployment') });
     expect(releaseExitCode(unfollowed)).toBe(0);
     expect(lines).toContainEqual(expect.stringMatching(/^UNKNOWN: could not follow CodeDeploy deployment .*: Rate exceeded; CodeDeploy completes it or rolls it back on its own$/));

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { appSpecVersions, lambdaTime } from '../../src/release/release-history';
 import { lambdaAppSpec, minutesAndSeconds, progressLine, releaseExitCode, releaseInputs, releaseMinutes } from '../../src/release/release-runner';
 
 const INPUTS = {
@@ -45,6 +46,16 @@ describe('the release runner', () => {
       pollSeconds: 15,
       outcomeFile: undefined,
     });
+  });
+
+  it("reads a version's time as Lambda writes it, and the function, alias and versions of its own AppSpec only", () => {
+    expect(lambdaTime('2026-12-06T02:20:00.123+0000')).toBe(Date.UTC(2026, 11, 6, 2, 20, 0, 123));
+    expect(lambdaTime('2026-12-06T02:20:00.123456789+0000')).toBe(Date.UTC(2026, 11, 6, 2, 20, 0, 123));
+    expect(lambdaTime('2026-12-06T03:20:00+01:00')).toBe(Date.UTC(2026, 11, 6, 2, 20, 0));
+    expect(lambdaTime('yesterday')).toBeUndefined();
+    expect(appSpecVersions(lambdaAppSpec('hello-world-prod-standard', 'live', '6', '7').content)).toEqual({ functionName: 'hello-world-prod-standard', alias: 'live', currentVersion: '6', targetVersion: '7' });
+    expect(appSpecVersions('{"version": 0.0, "Resources": []}')).toBeUndefined();
+    expect(appSpecVersions('not json')).toBeUndefined();
   });
 
   it('exits non-zero (Terraform taints the release, the next plan retries it) only for a release that never started or whose end is unknown', () => {

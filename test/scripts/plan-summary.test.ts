@@ -223,6 +223,18 @@ describe('summary.md', () => {
     expect(renderSummary({ environment: 'prod', offline: false, plans: [other] })).toContain('> **Warning: standard replaces 0 and destroys 1 resources:** `terraform_data.cleanup` (destroy)');
   });
 
+  it('writes every value from a plan as one line of plain text: no HTML, no line break, bounded warnings', () => {
+    const plan = summarizePlanJson('standard', {
+      resource_changes: [],
+      output_changes: { note: { actions: ['create'], after: 'ok\n\n<!--\r## x' } },
+    }, [...Array.from({ length: 25 }, (_, i) => `warning ${i} <b>`)]);
+    const summary = renderSummary({ environment: 'dev', offline: false, plans: [plan] });
+    expect(summary).toContain('- `note`: ok  &lt;!-- ## x');
+    expect(summary).not.toMatch(/<|\r/);
+    expect(summary).toContain('- warning 19 &lt;b>\n- and 5 more');
+    expect(summaryProblems(summary, 'dev', [plan])).toEqual([]);
+  });
+
   describe('compared with what this checkout will apply (summaryProblems)', () => {
     const plans = [releasing(true), update];
     const genuine = renderSummary({ environment: 'prod', offline: false, plans });
@@ -251,6 +263,10 @@ describe('summary.md', () => {
       ['a look-alike counts row first', (text: string) => text.replace('| stack |', '|  standard | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n| stack |')],
       ['text added at the end', (text: string) => `${text}\nNothing to see here.\n`],
       ['a "warning" that opens an HTML comment', (text: string) => text.replace('Plan warnings: none', 'Plan warnings:\n\n- <!--')],
+      ['a lone CR that makes a "warning" a heading and a table', (text: string) => text.replace('Plan warnings: none', 'Plan warnings:\n\n- ok\r\r## standard\r\r| `aws_lambda_function.f` | update | timeout: 3 s → 5 s |')],
+      ['a warnings block where this checkout has none', (text: string) => text.replace('\n## premium\n', '\nPlan warnings:\n\n- ok\n\n## premium\n')],
+      ['more warnings than a summary lists (padding past the comment cut)', (text: string) => text.replace('Plan warnings: none', `Plan warnings:\n\n${'- padding\n'.repeat(60)}`)],
+      ['a warning longer than a summary writes', (text: string) => text.replace('Plan warnings: none', `Plan warnings:\n\n- ${'x'.repeat(5000)}`)],
     ])('fails a summary with %s', (_what, forge) => {
       const problems = refused(forge(genuine));
       expect(problems.length).toBeGreaterThan(0);

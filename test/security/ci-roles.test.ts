@@ -140,6 +140,10 @@ describe.each(managed.map((env) => [env.name, env] as const))('the workflows’ 
     ['s3:GetObject', stateObject('premium')],
     ['codedeploy:GetDeploymentGroup', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
     ['codedeploy:GetDeploymentConfig', codedeploy(`deploymentconfig:${prefix}-standard-canary-10pct-5min`)],
+    // The release runner's reads: the version's time and the group's past deployments.
+    ['lambda:GetFunctionConfiguration', `${fn}:4`],
+    ['codedeploy:ListDeployments', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
+    ['codedeploy:GetDeployment', codedeploy(`deploymentgroup:${prefix}-standard/${prefix}-standard-live`)],
     ['sns:GetTopicAttributes', `arn:aws:sns:${region}:${account}:on-call`],
     ['s3:ListBucket', `arn:aws:s3:::${state.bucket}`, { 's3:prefix': `${state.keyPrefix}/premium.tfstate` }],
   ];
