@@ -162,10 +162,11 @@ async function prepareStacks(
     const problems = stackListProblems(manifest, wanted.map((stack) => stack.name), options.environment);
     if (problems.length) throw new BundleRefused(problems);
     const plans = new Map(wanted.map((stack) => [stack.name, path.join(options.bundleDir, `${stack.name}.tfplan`)]));
+    // In the bundle's order, as `npm run plan` summarized them, whichever check ends first.
     const summaries: StackPlan[] = [];
     // Only reads: the stacks are checked side by side (applied in order below).
     const checked = await Promise.all(
-      wanted.map(async (stack): Promise<string[]> => {
+      wanted.map(async (stack, index): Promise<string[]> => {
         let saved: SavedPlan;
         try {
           saved = readSavedPlan(plans.get(stack.name)!);
@@ -189,13 +190,11 @@ async function prepareStacks(
         const failed = shown.find((run) => run.status !== 0);
         if (failed) return [terraformFailure(stack.name, 'show', failed)];
         const planned = JSON.parse(shown[1].stdout);
-        summaries.push(summarizePlanJson(stack.name, planned));
+        summaries[index] = summarizePlanJson(stack.name, planned);
         return planDifferences(stack.name, JSON.parse(shown[0].stdout), planned);
       }),
     );
     const found = checked.flat();
-    // In the bundle's order, as `npm run plan` summarized them (the checks above end in any order).
-    summaries.sort((a, b) => wanted.findIndex((stack) => stack.name === a.stack) - wanted.findIndex((stack) => stack.name === b.stack));
     // What the reviewers read must be what is applied: the pull request's job wrote summary.md.
     const reviewedSummary = path.join(options.bundleDir, 'summary.md');
     if (!found.length && !fs.existsSync(reviewedSummary)) found.push(`the bundle has no summary.md, the summary reviewers read; ${REPLAN_HINT}`);

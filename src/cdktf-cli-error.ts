@@ -1,4 +1,4 @@
-import { App, AnnotationMetadataEntryType, TerraformStack } from 'cdktf';
+import { App, AnnotationMetadataEntryType, LocalBackend, TerraformStack } from 'cdktf';
 
 /** The stack that carries an app's error to the cdktf CLI; it holds nothing else. */
 export const ERROR_STACK = 'configuration-error';
@@ -25,6 +25,8 @@ export function runByCdktfCli(env: NodeJS.ProcessEnv): boolean {
 export function reportErrorToCdktfCli(message: string, outdir: string): void {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, ERROR_STACK);
+  // Relative: cdktf's default local backend names this machine's absolute path.
+  new LocalBackend(stack, { path: 'terraform.tfstate' });
   stack.node.addMetadata(AnnotationMetadataEntryType.ERROR, message);
   app.synth();
 }

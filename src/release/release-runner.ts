@@ -150,11 +150,10 @@ export async function runRelease(
   print: (line: string) => void = (line) => console.log(`release: ${line}`),
   clients: ReleaseClients = releaseClients(inputs),
 ): Promise<ReleaseOutcome> {
-  const { lambda, codedeploy, cloudwatch } = clients;
+  const { lambda, codedeploy } = clients;
   const { functionName, alias, targetVersion } = inputs;
-  const live = async () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
 
-  const before = await live();
+  const before = await aliasNow(lambda, inputs);
   const current = before.FunctionVersion as string;
   if (current === targetVersion && !Object.keys(before.RoutingConfig?.AdditionalVersionWeights ?? {}).length) {
     print(`${functionName}:${alias} serves version ${targetVersion} already; nothing to release`);
@@ -199,7 +198,7 @@ export async function runRelease(
   }
   print(`${functionName}:${alias} version ${current} → ${targetVersion}, CodeDeploy deployment ${deploymentId}`);
   try {
-    return await followRelease(inputs, { lambda, codedeploy, cloudwatch }, deploymentId, print);
+    return await followRelease(inputs, clients, deploymentId, print);
   } catch (error) {
     // The deployment exists and CodeDeploy ends it, here or not: never a blind retry of it.
     const reason = `could not follow CodeDeploy deployment ${deploymentId} to its end: ${(error as Error).message}`;
@@ -208,16 +207,14 @@ export async function runRelease(
   }
 }
 
+/** The released alias as it stands: its version and weights. */
+const aliasNow = (lambda: LambdaClient, inputs: ReleaseInputs) => lambda.send(new GetAliasCommand({ FunctionName: inputs.functionName, Name: inputs.alias }));
+
 /** Follows a started deployment to its end, printing the shares as they move. */
-async function followRelease(
-  inputs: ReleaseInputs,
-  clients: { lambda: LambdaClient; codedeploy: CodeDeployClient; cloudwatch: CloudWatchClient },
-  deploymentId: string,
-  print: (line: string) => void,
-): Promise<ReleaseOutcome> {
+async function followRelease(inputs: ReleaseInputs, clients: ReleaseClients, deploymentId: string, print: (line: string) => void): Promise<ReleaseOutcome> {
   const { lambda, codedeploy, cloudwatch } = clients;
   const { functionName, alias, targetVersion } = inputs;
-  const live = async () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
+  const live = () => aliasNow(lambda, inputs);
   let info: DeploymentInfo = {};
   let totalMs: number | undefined;
   let last = '';
